@@ -1,0 +1,254 @@
+"""Region inputs and weights: reference data, the scenario's overrides, and the weight basis.
+
+A region's inputs come from the shipped reference table (``planning/data/countries.csv``)
+unless the scenario overrides them. The weights that seats are apportioned by follow from
+the cohort's weight basis, the regions' priorities and the weight exponent:
+
+    weight_i = basis_i ** exponent * priority_i
+
+so the exponent slides from 0 (one region, one share) through 0.5 (square root, Penrose) to
+1 (one person, one share), and a priority of 2 doubles a region's claim whatever the basis.
+
+Glossary
+--------
+expected applicants
+    The cohort's expected applicants split across regions by internet users, unless a region
+    sets its own figure; the remainder is split among the regions that do not.
+eligible applicants
+    Expected applicants times the share passing every eligibility rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+import planning.reference as reference
+from planning.scenario import Problem, Scenario
+
+REGION_COLUMNS = (
+    "region",
+    "name",
+    "track",
+    "population",
+    "internet_users_share",
+    "internet_users",
+    "price_level",
+    "expected_applicants",
+    "eligible_applicants",
+    "need",
+    "priority",
+    "floor",
+    "cap",
+)
+
+BASES = ("population", "internet_users", "expected_applicants", "equal")
+
+
+def _reference_row(code: str, table: pd.DataFrame | None = None) -> pd.Series | None:
+    table = reference.countries() if table is None else table
+    if code in table.index:
+        return table.iloc[table.index.get_loc(code)]  # type: ignore[return-value]
+    return None
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) else number
+
+
+def input_problems(scenario: Scenario) -> list[Problem]:
+    """Inputs the plan needs that neither the reference data nor the scenario gives."""
+    if scenario.kind != "accelerator":
+        return []
+    problems = _reference_problems(scenario)
+    if not problems:
+        problems += _eligible_cap_problems(scenario)
+    return problems
+
+
+def _eligible_cap_problems(scenario: Scenario) -> list[Problem]:
+    if not scenario.cohort.cap_at_eligible:
+        return []
+    caps = region_caps(scenario)
+    room = sum(cap if cap is not None else scenario.cohort.seats for cap in caps)
+    if room >= scenario.cohort.seats:
+        return []
+    return [
+        Problem(
+            "cohort.cap_at_eligible",
+            f"capping seats at the expected eligible applicants leaves room for {room} seats "
+            f"but the cohort has {scenario.cohort.seats}",
+            f"lower cohort.seats to {room}, raise cohort.expected_applicants or the pass "
+            "shares, or turn cap_at_eligible off",
+        )
+    ]
+
+
+def _reference_problems(scenario: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    needs_internet = _basis_used(scenario, "internet_users") or (
+        scenario.cohort.expected_applicants > 0
+    )
+    needs_price = scenario.budget.grant_rule in {"purchasing-power", "maximin"}
+    countries = reference.countries()
+    for i, region in enumerate(scenario.regions):
+        row = _reference_row(region.code, countries)
+        if row is None:
+            if region.population is None:
+                suggestions = reference.suggest_country(region.code)[:3]
+                hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+                problems.append(
+                    Problem(
+                        f"regions[{i}].code",
+                        f"{region.code!r} is not an ISO 3166-1 alpha-2 code in the reference "
+                        f"data{hint}",
+                        "use a two-letter country code such as 'BR', or give the region's "
+                        "population, internet_users_share and price_level",
+                    )
+                )
+            continue
+        if region.population is None and _number(row["population"]) is None:
+            problems.append(_missing(i, region.code, "population", "people"))
+        if (
+            needs_internet
+            and region.internet_users_share is None
+            and _number(row["internet_users_pct"]) is None
+        ):
+            problems.append(_missing(i, region.code, "internet_users_share", "a share 0-1"))
+        if needs_price and region.price_level is None and _number(row["price_level_ratio"]) is None:
+            problems.append(_missing(i, region.code, "price_level", "USA = 1"))
+    return problems
+
+
+def _missing(index: int, code: str, field: str, unit: str) -> Problem:
+    return Problem(
+        f"regions[{index}].{field}",
+        f"the reference data has no {field.replace('_', ' ')} for {code}",
+        f"give regions[{index}].{field} ({unit})",
+    )
+
+
+def _basis_used(scenario: Scenario, basis: str) -> bool:
+    cohort = scenario.cohort
+    if cohort.weight_basis == basis:
+        return True
+    return cohort.weight_basis == "blend" and float(getattr(cohort.blend, basis)) > 0
+
+
+def region_table(scenario: Scenario) -> pd.DataFrame:
+    """Every region's resolved inputs, one row per region in the scenario's order."""
+    rows = []
+    countries = reference.countries()
+    for region in scenario.regions:
+        row = _reference_row(region.code, countries) if scenario.kind == "accelerator" else None
+
+        name = region.name or (str(row["name"]) if row is not None else region.code)
+        population = _pick(row, region.population, "population")
+        share = _pick(row, region.internet_users_share, "internet_users_pct", 0.01)
+        rows.append(
+            {
+                "region": region.code,
+                "name": name,
+                "track": region.track,
+                "population": population,
+                "internet_users_share": share,
+                "internet_users": population * share,
+                "price_level": _pick(row, region.price_level, "price_level_ratio"),
+                "expected_override": region.expected_applicants,
+                "need": region.need,
+                "priority": region.priority,
+                "floor": region.floor,
+                "cap": region.cap,
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["expected_applicants"] = split_expected_applicants(
+        scenario.cohort.expected_applicants,
+        table["internet_users"].to_numpy(dtype=float),
+        [None if pd.isna(v) else float(v) for v in table["expected_override"]],
+    )
+    table["eligible_applicants"] = table["expected_applicants"] * scenario.eligibility.pass_share
+    table["cap"] = table["cap"].astype("Int64")
+    return table.loc[:, list(REGION_COLUMNS)]
+
+
+def _pick(row: pd.Series | None, override: float | None, column: str, scale: float = 1.0) -> float:
+    """The scenario's override, else the reference value (scaled), else NaN."""
+    if override is not None:
+        return float(override)
+    value = _number(row[column]) if row is not None else None
+    return value * scale if value is not None else math.nan
+
+
+def split_expected_applicants(
+    total: float, internet_users: np.ndarray, overrides: Sequence[float | None]
+) -> np.ndarray:
+    """Split the expected applicants by internet users, honouring per-region overrides.
+
+    Regions with an override keep it; what is left of ``total`` (never below zero) is split
+    among the others in proportion to their internet users (equally if none is known).
+    """
+    expected = np.zeros(len(overrides), dtype=float)
+    free = np.array([value is None for value in overrides])
+    for i, value in enumerate(overrides):
+        if value is not None:
+            expected[i] = value
+    remainder = max(0.0, float(total) - float(expected[~free].sum()))
+    if free.any():
+        users = np.nan_to_num(internet_users[free], nan=0.0)
+        shares = users / users.sum() if users.sum() > 0 else np.full(free.sum(), 1 / free.sum())
+        expected[free] = remainder * shares
+    return expected
+
+
+def basis_values(table: pd.DataFrame, basis: str) -> np.ndarray:
+    """The raw values of one weight basis per region (before priority and exponent)."""
+    if basis == "equal":
+        return np.ones(len(table))
+    if basis not in BASES:
+        raise ValueError(f"unknown weight basis {basis!r}: use one of {BASES} or 'blend'")
+    values: np.ndarray = np.nan_to_num(table[basis].to_numpy(dtype=float), nan=0.0)
+    return values
+
+
+def region_weights(scenario: Scenario, table: pd.DataFrame | None = None) -> np.ndarray:
+    """Apportionment weights: basis ** exponent * priority, one per region."""
+    table = region_table(scenario) if table is None else table
+    cohort = scenario.cohort
+    if cohort.weight_basis == "blend":
+        mix = cohort.blend.model_dump()
+        total_mix = sum(mix.values())
+        basis = np.zeros(len(table))
+        for name, share in mix.items():
+            if share > 0:
+                values = basis_values(table, name)
+                # Normalise each basis to shares first, so people and regions mix on one scale.
+                basis += (share / total_mix) * values / values.sum() if values.sum() else 0.0
+    else:
+        basis = basis_values(table, cohort.weight_basis)
+    exponent = cohort.weight_exponent
+    # 0 ** 0 is 1 in numpy; a region with no basis at all stays at zero weight.
+    powered = np.zeros_like(basis)
+    positive = basis > 0
+    powered[positive] = np.power(basis[positive], exponent)
+    weights: np.ndarray = powered * table["priority"].to_numpy(dtype=float)
+    return weights
+
+
+def region_caps(scenario: Scenario, table: pd.DataFrame | None = None) -> list[int | None]:
+    """Seat caps per region: the scenario's cap, and the eligible applicants if asked for."""
+    table = region_table(scenario) if table is None else table
+    caps: list[int | None] = [None if pd.isna(c) else int(c) for c in table["cap"]]
+    if scenario.cohort.cap_at_eligible:
+        eligible = np.floor(table["eligible_applicants"].to_numpy(dtype=float) + 1e-9)
+        caps = [
+            int(e) if cap is None else min(cap, int(e))
+            for cap, e in zip(caps, eligible, strict=True)
+        ]
+    return caps

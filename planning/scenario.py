@@ -1,0 +1,949 @@
+"""The scenario model: one edition of a programme, validated, read from and written to YAML.
+
+A scenario holds every input a plan needs. It is a tree of frozen pydantic models, one per
+section, each field with a description and a bound; unknown keys are rejected. Cross-field
+rules live in named ``check_*`` functions gathered by :func:`validate`, and every problem
+is reported as a :class:`Problem` naming the field path (``regions[3].cap``) and the fix.
+
+Glossary
+--------
+region
+    A country (ISO 3166-1 alpha-2 code) or, for a roadshow, a city. It belongs to one track.
+track
+    A language track (an accelerator) or an audience (a roadshow): participants of one track
+    are trained together.
+seat
+    A place for one participant (an accelerator) or one stop (a roadshow).
+floor, cap
+    The fewest and the most seats a region may get.
+weight basis
+    What a region's share of seats is proportional to: population, internet users, expected
+    applicants, equal, or a blend, times a priority, raised to the weight exponent.
+grant pool
+    The total budget less participant costs, fixed costs and the contingency reserve.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+
+SCHEMA_VERSION = 1
+MAX_SCENARIO_BYTES = 1_000_000
+MAX_MONEY = 1e11
+
+Kind = Literal["accelerator", "roadshow"]
+Method = Literal[
+    "hamilton",
+    "jefferson",
+    "dhondt",
+    "webster",
+    "sainte-lague",
+    "huntington-hill",
+    "adams",
+    "dean",
+]
+WeightBasis = Literal["population", "internet_users", "expected_applicants", "equal", "blend"]
+GrantRule = Literal["equal", "purchasing-power", "need", "maximin"]
+TrackSeats = Literal["from_regions", "fixed"]
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class _Model(BaseModel):
+    """Base for every section: frozen, strict about unknown keys, validated on assignment."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        validate_default=True,
+    )
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY)]
+
+
+class Phase(_Model):
+    """A stretch of the programme, e.g. three months of training."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=CODE_PATTERN,
+        description="Short name of the phase, used by costs and disbursements (e.g. training).",
+    )
+    months: int = Field(
+        ge=0, le=36, description="Length of the phase in whole months (at least 1 to take part)."
+    )
+
+
+class Track(_Model):
+    """A language track (accelerator) or an audience (roadshow)."""
+
+    code: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=CODE_PATTERN,
+        description="Short code regions refer to (e.g. 'pt', 'es', 'en').",
+    )
+    name: str = Field(min_length=1, max_length=80, description="Display name, e.g. 'Portuguese'.")
+    language: str = Field(
+        default="en",
+        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="BCP 47 language code the track is taught in (e.g. 'pt', 'es', 'ar').",
+    )
+    seats: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Seats fixed for this track when cohort.track_seats is 'fixed' "
+            "(e.g. one cohort of 16); ignored otherwise."
+        ),
+    )
+
+
+class Region(_Model):
+    """A country or city that receives seats, with optional overrides of reference data."""
+
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=CODE_PATTERN,
+        description=(
+            "ISO 3166-1 alpha-2 country code (e.g. 'BR') for an accelerator; "
+            "a city id for a roadshow."
+        ),
+    )
+    name: str | None = Field(
+        default=None,
+        max_length=120,
+        description="Display name; taken from the reference data when left out.",
+    )
+    track: str = Field(
+        min_length=1, max_length=40, description="Code of the track this region belongs to."
+    )
+    population: float | None = Field(
+        default=None, ge=0, le=1e10, description="Override of the reference population (people)."
+    )
+    internet_users_share: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Override of the share of the population online (0-1).",
+    )
+    price_level: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=20.0,
+        description=(
+            "Override of the price level ratio (USA = 1): 0.5 means a dollar buys twice as much."
+        ),
+    )
+    expected_applicants: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e8,
+        description=(
+            "Override of the applicants expected from this region; otherwise the cohort's "
+            "expected applicants are split by internet users."
+        ),
+    )
+    need: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1000.0,
+        description="Need score for the 'need' grant rule (relative; 1 = average need).",
+    )
+    priority: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=100.0,
+        description="Designer's priority multiplier on the region's weight (1 = neutral).",
+    )
+    floor: int = Field(
+        default=0, ge=0, le=1_000_000, description="Fewest seats this region may get."
+    )
+    cap: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description="Most seats this region may get; no cap when left out.",
+    )
+
+    @field_validator("code")
+    @classmethod
+    def _upper_country_code(cls, value: str) -> str:
+        return value.upper() if len(value) == 2 and value.isalpha() else value
+
+
+class Eligibility(_Model):
+    """Who may apply, and the share of applicants expected to pass each rule."""
+
+    leader_min_age: int = Field(
+        default=18, ge=0, le=120, description="Youngest age, in years, a leader may apply at."
+    )
+    community_min_age_months: int = Field(
+        default=0,
+        ge=0,
+        le=600,
+        description="How many months the community must have existed for, at the least.",
+    )
+    min_members_online: int = Field(
+        default=0,
+        ge=0,
+        le=100_000_000,
+        description="Fewest members a primarily online community must have (0 = no rule).",
+    )
+    leader_age_pass_share: Share = Field(
+        default=1.0, description="Share of applicants expected to meet the age rule (0-1)."
+    )
+    community_age_pass_share: Share = Field(
+        default=1.0,
+        description="Share of applicants expected to meet the community-age rule (0-1).",
+    )
+    min_members_pass_share: Share = Field(
+        default=1.0,
+        description="Share of applicants expected to meet the membership rule (0-1).",
+    )
+
+    @property
+    def pass_share(self) -> float:
+        """Share of applicants passing every rule, taking the rules as independent."""
+        return (
+            self.leader_age_pass_share * self.community_age_pass_share * self.min_members_pass_share
+        )
+
+
+class BlendWeights(_Model):
+    """Mix of weight bases used when cohort.weight_basis is 'blend'; normalised to sum 1."""
+
+    population: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of population.")
+    internet_users: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of internet users."
+    )
+    expected_applicants: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of expected applicants."
+    )
+    equal: float = Field(default=0.0, ge=0.0, le=1.0, description="Share split equally.")
+
+
+class Cohort(_Model):
+    """How many seats there are and how they are split."""
+
+    seats: int = Field(ge=1, le=1_000_000, description="Total seats (participants) in the cohort.")
+    method: Method = Field(default="hamilton", description="Apportionment method for the seats.")
+    weight_basis: WeightBasis = Field(
+        default="internet_users", description="What each region's share is proportional to."
+    )
+    blend: BlendWeights = Field(
+        default_factory=BlendWeights,
+        description="Mix of bases when weight_basis is 'blend'.",
+    )
+    weight_exponent: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Weights are raised to this power: 1 = proportional, 0.5 = square root "
+            "(Penrose), 0 = equal per region."
+        ),
+    )
+    expected_applicants: int = Field(
+        default=0,
+        ge=0,
+        le=100_000_000,
+        description=(
+            "Applicants expected in all (split across regions by internet users unless a "
+            "region overrides it); 0 = unknown."
+        ),
+    )
+    cap_at_eligible: bool = Field(
+        default=False,
+        description="Cap each region's seats at its expected eligible applicants.",
+    )
+    track_seats: TrackSeats = Field(
+        default="from_regions",
+        description=(
+            "'from_regions': a track's seats are the sum of its regions' seats; "
+            "'fixed': each track's seats are set on the track and split among its regions."
+        ),
+    )
+
+
+class Disbursement(_Model):
+    """One payment of the grant: a share of it, paid at a point in a phase."""
+
+    phase: str = Field(min_length=1, max_length=40, description="Phase in which it is paid.")
+    at: float = Field(
+        default=0.0,
+        ge=0.0,
+        lt=1.0,
+        description="When in the phase, as a fraction of it: 0 = its start, 0.5 = its midpoint.",
+    )
+    share: float = Field(gt=0.0, le=1.0, description="Share of the grant paid then (0-1].")
+
+
+class Budget(_Model):
+    """Money: the total, the grants and the costs around them."""
+
+    total: Money = Field(description="Total budget of the edition, in the scenario's currency.")
+    grant_cap: Money = Field(description="Largest grant one participant may receive.")
+    grant_floor: Money = Field(default=0.0, description="Smallest grant a participant receives.")
+    grant_rule: GrantRule = Field(default="equal", description="How grants are split.")
+    grant_unit: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=1_000_000.0,
+        description="Grants are rounded down to a multiple of this (e.g. 500).",
+    )
+    participant_costs: dict[str, Money] = Field(
+        default_factory=dict,
+        description="Cost per participant per month, by phase name (training, coaching, travel).",
+    )
+    fixed_costs_per_month: Money = Field(
+        default=0.0, description="Programme costs per month regardless of size (staff, venue)."
+    )
+    contingency_share: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=0.5,
+        description="Share of the total held back as contingency (0-0.5).",
+    )
+    disbursement: tuple[Disbursement, ...] = Field(
+        default=(),
+        max_length=24,
+        description=(
+            "When grants are paid; shares sum to 1. Empty: all at the start of the last phase."
+        ),
+    )
+
+
+class Simulation(_Model):
+    """Monte Carlo settings."""
+
+    draws: int = Field(default=10_000, ge=100, le=1_000_000, description="Number of draws.")
+    seed: int = Field(
+        default=20_200_901, ge=0, le=2**32 - 1, description="Seed of the random generator."
+    )
+    dropout_per_month: float = Field(
+        default=0.02, ge=0.0, le=0.5, description="Share of participants leaving each month."
+    )
+    applicant_dispersion: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=10.0,
+        description=(
+            "Negative binomial dispersion of applicants: variance = mean + dispersion x mean^2 "
+            "(0 = Poisson)."
+        ),
+    )
+    demand_correlation: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="How much a strong or weak year moves all regions together (0-1).",
+    )
+    cost_uncertainty: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Relative spread of participant and fixed costs from draw to draw (0 = costs "
+            "exactly as budgeted; 0.1 = a typical 10% either way)."
+        ),
+    )
+    redistribute_unfilled: bool = Field(
+        default=True,
+        description="Give seats a region cannot fill to regions with eligible applicants to spare.",
+    )
+    sensitivity_share: float = Field(
+        default=0.2,
+        gt=0.0,
+        le=0.9,
+        description="How far each input moves either way in the sensitivity (tornado) table.",
+    )
+
+
+class Scenario(_Model):
+    """One edition of a programme: every input a plan needs."""
+
+    schema_version: Literal[1] = Field(default=1, description="Version of this file format.")
+    kind: Kind = Field(description="'accelerator' (cohort of leaders) or 'roadshow' (city tour).")
+    name: str = Field(min_length=1, max_length=120, description="Display name of the scenario.")
+    description: str = Field(
+        default="",
+        max_length=5000,
+        description="What the scenario is and where its figures come from.",
+    )
+    currency: str = Field(
+        default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code of all money amounts."
+    )
+    start_month: str = Field(
+        pattern=MONTH_PATTERN, description="First month of the programme, as YYYY-MM."
+    )
+    phases: tuple[Phase, ...] = Field(
+        min_length=1, max_length=12, description="Phases in order, with their length in months."
+    )
+    tracks: tuple[Track, ...] = Field(
+        min_length=1, max_length=50, description="Language tracks or audiences."
+    )
+    regions: tuple[Region, ...] = Field(
+        min_length=1, max_length=10_000, description="Countries or cities that receive seats."
+    )
+    eligibility: Eligibility = Field(
+        default_factory=Eligibility, description="Who may apply and how many pass."
+    )
+    cohort: Cohort = Field(description="Seats and how they are split.")
+    budget: Budget = Field(description="The money.")
+    simulation: Simulation = Field(default_factory=Simulation, description="Monte Carlo settings.")
+
+    @property
+    def months(self) -> int:
+        """Length of the programme in months."""
+        return sum(phase.months for phase in self.phases)
+
+    def track(self, code: str) -> Track:
+        """The track with this code."""
+        for track in self.tracks:
+            if track.code == code:
+                return track
+        raise KeyError(f"no track with code {code!r}")
+
+
+# --- problems ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario: where, what, and how to fix it."""
+
+    path: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = self.path or "(scenario)"
+        return f"{where}: {self.message}. Fix: {self.fix}"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be read or does not validate; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = [f"{head}{len(self.problems)} problem(s) in the scenario:"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def format_path(location: Iterable[str | int]) -> str:
+    """Turn a pydantic location tuple into a path like ``regions[3].cap``."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _fix_for(error: ErrorDetails) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "remove this key or check its spelling; unknown keys are not allowed"
+    if kind == "missing":
+        return "add this field"
+    if kind in {"greater_than_equal", "greater_than"}:
+        bound = ctx.get("ge", ctx.get("gt"))
+        word = "at least" if kind == "greater_than_equal" else "more than"
+        return f"use a value {word} {bound}"
+    if kind in {"less_than_equal", "less_than"}:
+        bound = ctx.get("le", ctx.get("lt"))
+        word = "at most" if kind == "less_than_equal" else "less than"
+        return f"use a value {word} {bound}"
+    if kind == "literal_error":
+        return f"use one of {ctx.get('expected', 'the allowed values')}"
+    if kind == "string_pattern_mismatch":
+        field = str(error.get("loc", ("",))[-1])
+        examples = {
+            "start_month": "a month written YYYY-MM, e.g. 2020-09",
+            "currency": "a three-letter ISO 4217 code, e.g. USD",
+            "language": "a BCP 47 code, e.g. 'en' or 'pt'",
+        }
+        return examples.get(
+            field, "use letters, digits, '-', '_' or '.', starting with a letter or digit"
+        )
+    if kind in {"string_too_short", "too_short"}:
+        return "give at least one entry" if kind == "too_short" else "give a non-empty value"
+    if kind in {"string_too_long", "too_long"}:
+        return "shorten it"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "give a value of the right type: " + error["msg"].lower()
+    return "correct the value"
+
+
+def problems_from_validation_error(error: ValidationError) -> list[Problem]:
+    """Turn pydantic's errors into problems with paths and fixes."""
+    problems = []
+    for item in error.errors(include_url=False):
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append(Problem(format_path(item["loc"]), message, _fix_for(item)))
+    return problems
+
+
+# --- cross-field checks ---------------------------------------------------------------------
+
+Check = Callable[[Scenario], list[Problem]]
+
+
+def check_phase_months(scenario: Scenario) -> list[Problem]:
+    """Every phase lasts at least one month."""
+    return [
+        Problem(
+            f"phases[{i}].months",
+            f"phase {phase.name!r} lasts 0 months",
+            "give it 1 month or more, or remove the phase",
+        )
+        for i, phase in enumerate(scenario.phases)
+        if phase.months == 0
+    ]
+
+
+def check_unique_phases(scenario: Scenario) -> list[Problem]:
+    """Phase names are unique, since costs and payments refer to phases by name."""
+    return _duplicates([phase.name for phase in scenario.phases], "phases", "name")
+
+
+def check_unique_tracks(scenario: Scenario) -> list[Problem]:
+    """Track codes are unique."""
+    return _duplicates([track.code for track in scenario.tracks], "tracks", "code")
+
+
+def check_unique_regions(scenario: Scenario) -> list[Problem]:
+    """A region appears once."""
+    return _duplicates([region.code for region in scenario.regions], "regions", "code")
+
+
+def _duplicates(values: Sequence[str], section: str, field: str) -> list[Problem]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, value in enumerate(values):
+        if value in seen:
+            problems.append(
+                Problem(
+                    f"{section}[{i}].{field}",
+                    f"{value!r} appears again (first at {section}[{seen[value]}])",
+                    f"remove the duplicate or give it another {field}",
+                )
+            )
+        else:
+            seen[value] = i
+    return problems
+
+
+def check_region_tracks(scenario: Scenario) -> list[Problem]:
+    """Every region is on a track the scenario defines."""
+    codes = [track.code for track in scenario.tracks]
+    return [
+        Problem(
+            f"regions[{i}].track",
+            f"track {region.track!r} is not defined",
+            f"use one of {codes} or add the track under tracks",
+        )
+        for i, region in enumerate(scenario.regions)
+        if region.track not in codes
+    ]
+
+
+def check_caps_above_floors(scenario: Scenario) -> list[Problem]:
+    """A region's cap is at least its floor."""
+    return [
+        Problem(
+            f"regions[{i}].cap",
+            f"cap {region.cap} is below the floor {region.floor}",
+            f"raise the cap to at least {region.floor} or lower the floor",
+        )
+        for i, region in enumerate(scenario.regions)
+        if region.cap is not None and region.cap < region.floor
+    ]
+
+
+def check_floors_fit_seats(scenario: Scenario) -> list[Problem]:
+    """The floors together fit in the seats."""
+    total = sum(region.floor for region in scenario.regions)
+    seats = scenario.cohort.seats
+    if total <= seats:
+        return []
+    excess = total - seats
+    return [
+        Problem(
+            "cohort.seats",
+            f"the regions' floors add up to {total} seats but the cohort has {seats}",
+            f"raise cohort.seats to {total} or lower the floors by {excess} in all",
+        )
+    ]
+
+
+def check_caps_cover_seats(scenario: Scenario) -> list[Problem]:
+    """When every region has a cap, the caps together hold all the seats."""
+    caps = [region.cap for region in scenario.regions]
+    if any(cap is None for cap in caps):
+        return []
+    total = sum(cap for cap in caps if cap is not None)
+    seats = scenario.cohort.seats
+    if total >= seats:
+        return []
+    return [
+        Problem(
+            "cohort.seats",
+            f"the regions' caps add up to {total} seats but the cohort has {seats}",
+            f"lower cohort.seats to {total} or raise the caps by {seats - total} in all",
+        )
+    ]
+
+
+def check_fixed_track_seats(scenario: Scenario) -> list[Problem]:
+    """With fixed track seats, every track has seats and they add up to the cohort."""
+    if scenario.cohort.track_seats != "fixed":
+        return []
+    problems = [
+        Problem(
+            f"tracks[{i}].seats",
+            "cohort.track_seats is 'fixed' but this track has no seats",
+            "give the track its seats or set cohort.track_seats to 'from_regions'",
+        )
+        for i, track in enumerate(scenario.tracks)
+        if track.seats is None
+    ]
+    if problems:
+        return problems
+    total = sum(track.seats or 0 for track in scenario.tracks)
+    if total != scenario.cohort.seats:
+        problems.append(
+            Problem(
+                "cohort.seats",
+                f"the tracks' fixed seats add up to {total} "
+                f"but the cohort has {scenario.cohort.seats}",
+                f"set cohort.seats to {total} or change the tracks' seats",
+            )
+        )
+    for i, track in enumerate(scenario.tracks):
+        members = [r for r in scenario.regions if r.track == track.code]
+        floors = sum(r.floor for r in members)
+        if track.seats is not None and members and floors > track.seats:
+            problems.append(
+                Problem(
+                    f"tracks[{i}].seats",
+                    f"its regions' floors add up to {floors} but the track has {track.seats} seats",
+                    f"raise the track's seats to {floors} or lower its regions' floors",
+                )
+            )
+        if track.seats and not members:
+            problems.append(
+                Problem(
+                    f"tracks[{i}].seats",
+                    f"track {track.code!r} has {track.seats} seats but no region",
+                    "put regions on this track or set its seats to 0",
+                )
+            )
+    return problems
+
+
+def check_blend(scenario: Scenario) -> list[Problem]:
+    """A blended weight basis mixes at least one basis."""
+    cohort = scenario.cohort
+    blend = cohort.blend
+    total = blend.population + blend.internet_users + blend.expected_applicants + blend.equal
+    if cohort.weight_basis == "blend" and total == 0:
+        return [
+            Problem(
+                "cohort.blend",
+                "weight_basis is 'blend' but every share of the blend is 0",
+                "give at least one of population, internet_users, expected_applicants, "
+                "equal a share",
+            )
+        ]
+    return []
+
+
+def check_grant_bounds(scenario: Scenario) -> list[Problem]:
+    """The grant floor is not above the grant cap."""
+    budget = scenario.budget
+    if budget.grant_floor <= budget.grant_cap:
+        return []
+    return [
+        Problem(
+            "budget.grant_floor",
+            f"the grant floor {budget.grant_floor:,.0f} is above the cap {budget.grant_cap:,.0f}",
+            f"lower the floor to at most {budget.grant_cap:,.0f} or raise the cap",
+        )
+    ]
+
+
+def check_cost_phases(scenario: Scenario) -> list[Problem]:
+    """Participant costs and disbursements refer to phases that exist."""
+    names = [phase.name for phase in scenario.phases]
+    problems = [
+        Problem(
+            f"budget.participant_costs.{phase}",
+            f"phase {phase!r} is not defined",
+            f"use one of {names}",
+        )
+        for phase in scenario.budget.participant_costs
+        if phase not in names
+    ]
+    problems += [
+        Problem(
+            f"budget.disbursement[{i}].phase",
+            f"phase {payment.phase!r} is not defined",
+            f"use one of {names}",
+        )
+        for i, payment in enumerate(scenario.budget.disbursement)
+        if payment.phase not in names
+    ]
+    return problems
+
+
+def check_disbursement_shares(scenario: Scenario) -> list[Problem]:
+    """Disbursement shares add up to the whole grant."""
+    payments = scenario.budget.disbursement
+    total = sum(payment.share for payment in payments)
+    if not payments or abs(total - 1.0) <= 1e-9:
+        return []
+    return [
+        Problem(
+            "budget.disbursement",
+            f"the payment shares add up to {total:g}, not 1",
+            "make the shares add up to 1 (e.g. 0.5 and 0.5)",
+        )
+    ]
+
+
+def fixed_costs(scenario: Scenario) -> float:
+    """Fixed programme costs over the whole programme."""
+    return scenario.budget.fixed_costs_per_month * scenario.months
+
+
+def check_budget_covers_fixed_costs(scenario: Scenario) -> list[Problem]:
+    """The budget, less the contingency, pays at least the fixed costs."""
+    budget = scenario.budget
+    usable = budget.total * (1.0 - budget.contingency_share)
+    needed = fixed_costs(scenario)
+    if needed <= usable:
+        return []
+    cur = scenario.currency
+    return [
+        Problem(
+            "budget.total",
+            f"fixed costs need {cur} {needed:,.0f} over {scenario.months} months but only "
+            f"{cur} {usable:,.0f} is usable after the contingency",
+            f"raise the budget to at least {cur} {needed / (1.0 - budget.contingency_share):,.0f} "
+            "or lower budget.fixed_costs_per_month",
+        )
+    ]
+
+
+def check_reference_inputs(scenario: Scenario) -> list[Problem]:
+    """Regions are known countries, or give the inputs the reference data lacks."""
+    # Imported here: regions.py builds on this module and the reference tables.
+    from planning.regions import input_problems
+
+    return input_problems(scenario)
+
+
+CHECKS: tuple[Check, ...] = (
+    check_phase_months,
+    check_unique_phases,
+    check_unique_tracks,
+    check_unique_regions,
+    check_region_tracks,
+    check_caps_above_floors,
+    check_floors_fit_seats,
+    check_caps_cover_seats,
+    check_fixed_track_seats,
+    check_blend,
+    check_grant_bounds,
+    check_cost_phases,
+    check_disbursement_shares,
+    check_budget_covers_fixed_costs,
+    check_reference_inputs,
+)
+
+
+def validate(scenario: Scenario, extra_checks: Sequence[Check] = ()) -> list[Problem]:
+    """Run every cross-field check; an empty list means the scenario is sound."""
+    problems: list[Problem] = []
+    for check in (*CHECKS, *extra_checks):
+        problems.extend(check(scenario))
+    return problems
+
+
+# --- YAML in and out -------------------------------------------------------------------------
+
+
+class _NoAliasSafeLoader(yaml.SafeLoader):
+    """Safe loader that refuses aliases, so a small file cannot expand into a huge one."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            mark = event.start_mark
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in scenario files; write the value out",
+                mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    if mark is not None:
+        where = f"line {mark.line + 1}, column {mark.column + 1}"
+        return Problem(
+            "(yaml)",
+            f"YAML syntax error at {where}: {problem}",
+            f"correct the YAML near line {mark.line + 1} (check indentation, colons and quotes)",
+        )
+    return Problem("(yaml)", f"YAML syntax error: {problem}", "correct the YAML syntax")
+
+
+def read_yaml(text: str, source: str | None = None) -> dict[str, Any]:
+    """Read YAML text safely into a mapping, reporting syntax errors with line and column."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            [
+                Problem(
+                    "(file)",
+                    f"the file is larger than {MAX_SCENARIO_BYTES:,} bytes",
+                    "check this is a scenario file; scenarios are a few kilobytes",
+                )
+            ],
+            source,
+        )
+    try:
+        data = yaml.load(text, Loader=_NoAliasSafeLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise ScenarioError([_yaml_problem(error)], source) from None
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(
+            [
+                Problem(
+                    "(file)",
+                    f"expected a mapping of sections (kind, name, regions, ...) but found {found}",
+                    "start from a built-in scenario in scenarios/",
+                )
+            ],
+            source,
+        )
+    return data
+
+
+def scenario_from_dict(data: dict[str, Any], source: str | None = None) -> Scenario:
+    """Validate a mapping into a scenario, raising :class:`ScenarioError` with every problem."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(problems_from_validation_error(error), source) from None
+    problems = validate(scenario)
+    if problems:
+        raise ScenarioError(problems, source)
+    return scenario
+
+
+def parse_scenario(text: str, source: str | None = None) -> Scenario:
+    """Parse and validate a scenario from YAML text."""
+    return scenario_from_dict(read_yaml(text, source), source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ScenarioError(
+            [Problem("(file)", f"cannot read {path}: {error.strerror}", "check the path")],
+            str(path),
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(
+            [Problem("(file)", "the file is not UTF-8 text", "save it as UTF-8 YAML")], str(path)
+        ) from None
+    return parse_scenario(text, str(path))
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data in the model's field order; unset optional fields left out."""
+    return scenario.model_dump(mode="json", exclude_none=True)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The canonical YAML of a scenario: the same scenario always gives the same text."""
+    return yaml.safe_dump(
+        scenario_to_dict(scenario),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the canonical dump, hex: names versions and keys caches."""
+    return hashlib.sha256(dump_scenario(scenario).encode("utf-8")).hexdigest()
+
+
+def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
+    """A new, validated scenario with changes at dotted paths (``"cohort.seats": 60``).
+
+    List items are addressed by index: ``"regions.3.cap": 5``.
+    """
+    data = scenario_to_dict(scenario)
+    for path, value in changes.items():
+        _set_path(data, path.split("."), value)
+    return scenario_from_dict(data)
+
+
+def _set_path(data: Any, keys: list[str], value: Any) -> None:
+    target = data
+    for key in keys[:-1]:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    last = keys[-1]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON schema of the scenario file, for editors."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Cohort Planner scenario"
+    return schema
+
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
