@@ -8,9 +8,13 @@ is kept for failures of the program itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
+
+import numpy as np
+import pandas as pd
 
 from planning.scenario import ScenarioError, load_scenario
 
@@ -19,6 +23,16 @@ EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
+    return value
 
 
 class UsageError(Exception):
@@ -69,6 +83,92 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _read_weights_csv(path: str) -> pd.DataFrame:
+    """Read and check a weights CSV: columns region and weight, optional floor and cap."""
+    try:
+        table = pd.read_csv(path, dtype={"region": str}, keep_default_na=False, na_values=[""])
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: not a readable CSV file ({error})") from None
+    missing = [column for column in ("region", "weight") if column not in table.columns]
+    if missing:
+        raise UsageError(
+            f"{path}: missing column(s) {', '.join(missing)}; the header needs region and "
+            "weight (and optionally floor, cap)"
+        )
+    for column in ("weight", "floor", "cap"):
+        if column not in table.columns:
+            continue
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = table.index[values.isna() & table[column].notna()].tolist()
+        if column == "weight":
+            bad += table.index[table[column].isna()].tolist()
+        if bad:
+            row = sorted(bad)[0]
+            raise UsageError(
+                f"{path}: row {row + 2}, column {column}: {table[column][row]!r} is not a "
+                "number; give a number (weights >= 0, whole floors and caps)"
+            )
+        if (values < 0).any():
+            row = int(np.flatnonzero((values < 0).to_numpy())[0])
+            raise UsageError(
+                f"{path}: row {row + 2}, column {column}: {values[row]:g} is negative; "
+                "give a value of 0 or more"
+            )
+        table[column] = values
+    if table["region"].isna().any() or table["region"].duplicated().any():
+        raise UsageError(f"{path}: every row needs a distinct, non-empty region")
+    return table
+
+
+def cmd_apportion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Apportion seats over the weights in a CSV; print region, weight, quota, seats."""
+    from planning.apportion import apportion
+
+    table = _read_weights_csv(args.weights)
+    n = len(table)
+    floors = [args.floor] * n
+    if "floor" in table.columns:
+        floors = [args.floor if pd.isna(v) else int(v) for v in table["floor"]]
+    caps: list[int | None] = [args.cap] * n
+    if "cap" in table.columns:
+        caps = [args.cap if pd.isna(v) else int(v) for v in table["cap"]]
+    result = apportion(
+        table["weight"].to_numpy(dtype=float),
+        args.seats,
+        args.method,
+        floors=floors,
+        caps=caps,
+        labels=table["region"].tolist(),
+    )
+    frame = result.to_frame(margins=args.margins)
+    frame.to_csv(out, index=False, lineterminator="\n", float_format="%.10g")
+    if args.explain:
+        for line in result.explain():
+            err.write(line + "\n")
+    return EXIT_OK
+
+
+def cmd_allocate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Seats and grants for a scenario, one CSV row per region."""
+    from planning.allocation import allocate
+
+    scenario = load_scenario(args.scenario)
+    allocation = allocate(scenario)
+    seats = allocation.seats.table
+    grants = allocation.grants_table
+    merged = seats.merge(
+        grants.drop(columns=["participants"]), on="region", how="left", validate="one_to_one"
+    )
+    merged.to_csv(out, index=False, lineterminator="\n", float_format="%.10g")
+    err.write(
+        f"grant pool {scenario.currency} {allocation.pool:,.0f}; spent "
+        f"{allocation.grants.spent:,.0f}; left over {allocation.grants.leftover:,.0f}\n"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every verb and its help."""
     parser = _Parser(
@@ -100,6 +200,36 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--versions", action="store_true", help="show every version")
     listing.set_defaults(command=cmd_list)
 
+    from planning.apportion import method_names
+
+    seat = verbs.add_parser(
+        "apportion",
+        help="apportion seats over weights in a CSV",
+        description="Apportion seats over the weights in a CSV file whose header has region "
+        "and weight (optional per-row floor and cap). Prints CSV with region, weight, quota, "
+        "seats, floor, cap to stdout, in the input's order.",
+    )
+    seat.add_argument("weights", metavar="WEIGHTS.csv", help="CSV with region,weight[,floor,cap]")
+    seat.add_argument("--seats", type=_non_negative_int, required=True, help="seats to share")
+    seat.add_argument(
+        "--method",
+        default="hamilton",
+        help=f"one of {', '.join(method_names())} (aliases dhondt, sainte-lague)",
+    )
+    seat.add_argument("--floor", type=_non_negative_int, default=0, help="floor for every row")
+    seat.add_argument("--cap", type=_non_negative_int, default=None, help="cap for every row")
+    seat.add_argument("--margins", action="store_true", help="add margin_gain, margin_lose")
+    seat.add_argument("--explain", action="store_true", help="explain the result on stderr")
+    seat.set_defaults(command=cmd_apportion)
+
+    allocate = verbs.add_parser(
+        "allocate",
+        help="seats and grants for a scenario, as CSV",
+        description="Apportion a scenario's seats and split its grants; one CSV row per region.",
+    )
+    allocate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    allocate.set_defaults(command=cmd_allocate)
+
     for register in EXTRA_VERBS:
         register(verbs)
     return parser
@@ -117,7 +247,9 @@ def main(
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        # Help and usage errors go to the streams given, like everything else.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
     command: Command = args.command

@@ -56,7 +56,7 @@ def _reference_row(code: str, table: pd.DataFrame | None = None) -> pd.Series | 
 
 
 def _number(value: object) -> float | None:
-    if value is None:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
         return None
     number = float(value)  # type: ignore[arg-type]
     return None if math.isnan(number) else number
@@ -64,8 +64,11 @@ def _number(value: object) -> float | None:
 
 def input_problems(scenario: Scenario) -> list[Problem]:
     """Inputs the plan needs that neither the reference data nor the scenario gives."""
-    if scenario.kind != "accelerator":
-        return []
+    if scenario.kind == "roadshow":
+        # Imported here: the roadshow module builds on this one.
+        from planning.roadshow import roadshow_problems
+
+        return roadshow_problems(scenario)
     problems = _reference_problems(scenario)
     if not problems:
         problems += _eligible_cap_problems(scenario)
@@ -99,19 +102,25 @@ def _reference_problems(scenario: Scenario) -> list[Problem]:
     countries = reference.countries()
     for i, region in enumerate(scenario.regions):
         row = _reference_row(region.code, countries)
-        if row is None:
-            if region.population is None:
-                suggestions = reference.suggest_country(region.code)[:3]
-                hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
-                problems.append(
-                    Problem(
-                        f"regions[{i}].code",
-                        f"{region.code!r} is not an ISO 3166-1 alpha-2 code in the reference "
-                        f"data{hint}",
-                        "use a two-letter country code such as 'BR', or give the region's "
-                        "population, internet_users_share and price_level",
-                    )
+        if row is None and region.population is None:
+            suggestions = reference.suggest_country(region.code)[:3]
+            hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+            problems.append(
+                Problem(
+                    f"regions[{i}].code",
+                    f"{region.code!r} is not an ISO 3166-1 alpha-2 code in the reference "
+                    f"data{hint}",
+                    "use a two-letter country code such as 'BR', or give the region's "
+                    "population, internet_users_share and price_level",
                 )
+            )
+            continue
+        if row is None:
+            # Not a known country: every input it needs must come from the scenario.
+            if needs_internet and region.internet_users_share is None:
+                problems.append(_missing(i, region.code, "internet_users_share", "a share 0-1"))
+            if needs_price and region.price_level is None:
+                problems.append(_missing(i, region.code, "price_level", "USA = 1"))
             continue
         if region.population is None and _number(row["population"]) is None:
             problems.append(_missing(i, region.code, "population", "people"))
@@ -143,39 +152,54 @@ def _basis_used(scenario: Scenario, basis: str) -> bool:
 
 def region_table(scenario: Scenario) -> pd.DataFrame:
     """Every region's resolved inputs, one row per region in the scenario's order."""
-    rows = []
-    countries = reference.countries()
-    for region in scenario.regions:
-        row = _reference_row(region.code, countries) if scenario.kind == "accelerator" else None
+    regions = scenario.regions
+    codes = [region.code for region in regions]
+    if scenario.kind == "accelerator":
+        reference_rows = reference.countries().reindex(codes)
+    else:
+        reference_rows = pd.DataFrame(index=codes)
 
-        name = region.name or (str(row["name"]) if row is not None else region.code)
-        population = _pick(row, region.population, "population")
-        share = _pick(row, region.internet_users_share, "internet_users_pct", 0.01)
-        rows.append(
-            {
-                "region": region.code,
-                "name": name,
-                "track": region.track,
-                "population": population,
-                "internet_users_share": share,
-                "internet_users": population * share,
-                "price_level": _pick(row, region.price_level, "price_level_ratio"),
-                "expected_override": region.expected_applicants,
-                "need": region.need,
-                "priority": region.priority,
-                "floor": region.floor,
-                "cap": region.cap,
-            }
+    def resolved(field: str, column: str, scale: float = 1.0) -> np.ndarray:
+        overrides = np.array(
+            [np.nan if getattr(r, field) is None else getattr(r, field) for r in regions],
+            dtype=float,
         )
-    table = pd.DataFrame(rows)
-    table["expected_applicants"] = split_expected_applicants(
-        scenario.cohort.expected_applicants,
-        table["internet_users"].to_numpy(dtype=float),
-        [None if pd.isna(v) else float(v) for v in table["expected_override"]],
+        if column in reference_rows:
+            base = reference_rows[column].to_numpy(dtype=float, na_value=np.nan) * scale
+        else:
+            base = np.full(len(regions), np.nan)
+        values: np.ndarray = np.where(np.isnan(overrides), base, overrides)
+        return values
+
+    population = resolved("population", "population")
+    share = resolved("internet_users_share", "internet_users_pct", 0.01)
+    internet_users = population * share
+    names = reference_rows["name"] if "name" in reference_rows else pd.Series(codes, index=codes)
+    overrides = [region.expected_applicants for region in regions]
+    expected = split_expected_applicants(
+        scenario.cohort.expected_applicants, internet_users, overrides
     )
-    table["eligible_applicants"] = table["expected_applicants"] * scenario.eligibility.pass_share
-    table["cap"] = table["cap"].astype("Int64")
-    return table.loc[:, list(REGION_COLUMNS)]
+    table = pd.DataFrame(
+        {
+            "region": codes,
+            "name": [
+                region.name or (code if pd.isna(name) else str(name))
+                for region, code, name in zip(regions, codes, names, strict=True)
+            ],
+            "track": [region.track for region in regions],
+            "population": population,
+            "internet_users_share": share,
+            "internet_users": internet_users,
+            "price_level": resolved("price_level", "price_level_ratio"),
+            "expected_applicants": expected,
+            "eligible_applicants": expected * scenario.eligibility.pass_share,
+            "need": [region.need for region in regions],
+            "priority": [region.priority for region in regions],
+            "floor": [region.floor for region in regions],
+            "cap": pd.array([region.cap for region in regions], dtype="Int64"),
+        }
+    )
+    return table
 
 
 def _pick(row: pd.Series | None, override: float | None, column: str, scale: float = 1.0) -> float:
@@ -195,7 +219,7 @@ def split_expected_applicants(
     among the others in proportion to their internet users (equally if none is known).
     """
     expected = np.zeros(len(overrides), dtype=float)
-    free = np.array([value is None for value in overrides])
+    free = np.array([value is None for value in overrides], dtype=bool)
     for i, value in enumerate(overrides):
         if value is not None:
             expected[i] = value

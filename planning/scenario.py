@@ -26,8 +26,9 @@ grant pool
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -111,6 +112,35 @@ class Track(_Model):
             "Seats fixed for this track when cohort.track_seats is 'fixed' "
             "(e.g. one cohort of 16); ignored otherwise."
         ),
+    )
+    sessions_per_stop: int | None = Field(
+        default=None,
+        ge=0,
+        le=50,
+        description="Roadshow audiences: training sessions for this audience at each stop.",
+    )
+    seats_per_session: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Roadshow audiences: places in one session.",
+    )
+    show_up_rate: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Roadshow audiences: share of the places filled by people who come (0-1).",
+    )
+    outcome: str | None = Field(
+        default=None,
+        max_length=120,
+        description="What counts as a good outcome for this audience (e.g. 'a new or better job').",
+    )
+    outcome_rate: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Share of the trained people expected to reach the outcome (0-1).",
     )
 
 
@@ -376,6 +406,85 @@ class Simulation(_Model):
     )
 
 
+SpreadBy = Literal["state", "census_region", "census_division"]
+CITY_PATTERN = r"^[a-z0-9][a-z0-9-]*-[a-z]{2}$"
+
+
+class Roadshow(_Model):
+    """A tour of cities: which cities, in what order, with which sessions, at what cost.
+
+    Cities are named by id: the city's name in lowercase with '-' for spaces and
+    punctuation, then its state code (``houston-tx``, ``st-louis-mo``). The number of stops
+    is ``cohort.seats``; stops are apportioned across the groups ``spread_by`` names by the
+    cohort's method and weight basis, then cities are chosen within each group.
+    """
+
+    spread_by: SpreadBy = Field(
+        default="state",
+        description=(
+            "Groups the stops are spread across fairly: states, census regions or divisions."
+        ),
+    )
+    states: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...] = Field(
+        default=(),
+        max_length=60,
+        description="Only cities in these states (two-letter codes); empty = every state.",
+    )
+    min_population: int = Field(
+        default=100_000,
+        ge=0,
+        le=100_000_000,
+        description="Smallest city population considered (required cities are always in).",
+    )
+    required: tuple[Annotated[str, Field(pattern=CITY_PATTERN)], ...] = Field(
+        default=(), max_length=500, description="Cities that must be stops (pinned), by id."
+    )
+    banned: tuple[Annotated[str, Field(pattern=CITY_PATTERN)], ...] = Field(
+        default=(), max_length=5000, description="Cities that must not be stops, by id."
+    )
+    extend_to: int | None = Field(
+        default=None,
+        ge=1,
+        le=2000,
+        description=(
+            "Stops after an extension of the tour (e.g. 30 extended to 50); none when left out."
+        ),
+    )
+    group_floor: int = Field(
+        default=0, ge=0, le=1000, description="Fewest stops in each group (state or region)."
+    )
+    group_cap: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Most stops in each group; no cap when left out.",
+    )
+    partners_per_stop: float = Field(
+        default=0.0, ge=0.0, le=1000.0, description="Local partner organisations per stop."
+    )
+    colleges_per_stop: float = Field(
+        default=0.0, ge=0.0, le=100.0, description="Community colleges partnering per stop."
+    )
+    cost_per_stop: Money = Field(
+        default=0.0, description="Fixed cost of one stop (venue, crew, travel)."
+    )
+    cost_per_attendee: Money = Field(
+        default=0.0, description="Cost per person who attends (materials, food)."
+    )
+    weeks_available: int = Field(
+        default=52, ge=1, le=260, description="Weeks in which stops can be scheduled."
+    )
+    stops_per_week: int = Field(
+        default=1, ge=1, le=14, description="Most stops the tour can make in one week."
+    )
+    reach_goal: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000_000,
+        description="People to train by the end of the calendar (0 = no goal).",
+    )
+
+
 class Scenario(_Model):
     """One edition of a programme: every input a plan needs."""
 
@@ -400,7 +509,12 @@ class Scenario(_Model):
         min_length=1, max_length=50, description="Language tracks or audiences."
     )
     regions: tuple[Region, ...] = Field(
-        min_length=1, max_length=10_000, description="Countries or cities that receive seats."
+        default=(),
+        max_length=10_000,
+        description=(
+            "Countries that receive seats (an accelerator needs at least one); a roadshow "
+            "takes its cities from the reference data and leaves this empty."
+        ),
     )
     eligibility: Eligibility = Field(
         default_factory=Eligibility, description="Who may apply and how many pass."
@@ -408,6 +522,9 @@ class Scenario(_Model):
     cohort: Cohort = Field(description="Seats and how they are split.")
     budget: Budget = Field(description="The money.")
     simulation: Simulation = Field(default_factory=Simulation, description="Monte Carlo settings.")
+    roadshow: Roadshow | None = Field(
+        default=None, description="The tour, for a scenario of kind 'roadshow'."
+    )
 
     @property
     def months(self) -> int:
@@ -492,6 +609,18 @@ def _fix_for(error: ErrorDetails) -> str:
         return "give at least one entry" if kind == "too_short" else "give a non-empty value"
     if kind in {"string_too_long", "too_long"}:
         return "shorten it"
+    if kind == "int_from_float":
+        return "give a whole number"
+    if kind == "bool_type" or kind == "string_type":
+        return (
+            "give a value of the right type: "
+            + error["msg"].lower()
+            + (
+                " (quote codes such as 'NO' or 'ON' so YAML keeps them as text)"
+                if kind == "string_type"
+                else ""
+            )
+        )
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return "give a value of the right type: " + error["msg"].lower()
     return "correct the value"
@@ -511,6 +640,113 @@ def problems_from_validation_error(error: ValidationError) -> list[Problem]:
 # --- cross-field checks ---------------------------------------------------------------------
 
 Check = Callable[[Scenario], list[Problem]]
+
+
+def check_kind_sections(scenario: Scenario) -> list[Problem]:
+    """An accelerator has regions and no tour; a roadshow has a tour and no regions."""
+    problems = []
+    if scenario.kind == "accelerator":
+        if not scenario.regions:
+            problems.append(
+                Problem("regions", "an accelerator needs at least one region", "add regions")
+            )
+        if scenario.roadshow is not None:
+            problems.append(
+                Problem(
+                    "roadshow",
+                    "only a scenario of kind 'roadshow' has a tour",
+                    "remove the roadshow section or set kind: roadshow",
+                )
+            )
+        return problems
+    if scenario.roadshow is None:
+        problems.append(
+            Problem("roadshow", "a roadshow needs its tour section", "add a roadshow section")
+        )
+    if scenario.regions:
+        problems.append(
+            Problem(
+                "regions",
+                "a roadshow takes its cities from the reference data, not from regions",
+                "remove regions; pin cities under roadshow.required",
+            )
+        )
+    return problems
+
+
+def check_roadshow(scenario: Scenario) -> list[Problem]:
+    """A tour's audiences, pins, bans and calendar fit together."""
+    tour = scenario.roadshow
+    if scenario.kind != "roadshow" or tour is None:
+        return []
+    problems = []
+    for i, track in enumerate(scenario.tracks):
+        for field in ("sessions_per_stop", "seats_per_session", "show_up_rate"):
+            if getattr(track, field) is None:
+                problems.append(
+                    Problem(
+                        f"tracks[{i}].{field}",
+                        f"audience {track.code!r} of a roadshow has no {field.replace('_', ' ')}",
+                        f"give tracks[{i}].{field}",
+                    )
+                )
+    stops = scenario.cohort.seats
+    both = sorted(set(tour.required) & set(tour.banned))
+    if both:
+        problems.append(
+            Problem(
+                "roadshow.banned",
+                f"{', '.join(both)} are both required and banned",
+                "remove them from one of the two lists",
+            )
+        )
+    pinned = len(set(tour.required))
+    if pinned > stops:
+        problems.append(
+            Problem(
+                "roadshow.required",
+                f"{pinned} cities are required but the tour has {stops} stops",
+                f"raise cohort.seats to {pinned} or pin fewer cities",
+            )
+        )
+    capacity = tour.weeks_available * tour.stops_per_week
+    most = max(stops, tour.extend_to or 0)
+    if capacity < most:
+        problems.append(
+            Problem(
+                "roadshow.weeks_available",
+                f"{tour.weeks_available} weeks at {tour.stops_per_week} stop(s) a week hold "
+                f"{capacity} stops but the tour needs {most}",
+                f"give at least {-(-most // tour.stops_per_week)} weeks or more stops a week",
+            )
+        )
+    if tour.extend_to is not None and tour.extend_to < stops:
+        problems.append(
+            Problem(
+                "roadshow.extend_to",
+                f"the extension to {tour.extend_to} stops is below the {stops} planned",
+                f"set extend_to to more than {stops} or leave it out",
+            )
+        )
+    if tour.group_cap is not None and tour.group_cap < tour.group_floor:
+        problems.append(
+            Problem(
+                "roadshow.group_cap",
+                f"the cap of {tour.group_cap} stops per group is below the floor "
+                f"{tour.group_floor}",
+                f"raise group_cap to at least {tour.group_floor} or lower group_floor",
+            )
+        )
+    if scenario.cohort.weight_basis not in {"population", "equal"}:
+        problems.append(
+            Problem(
+                "cohort.weight_basis",
+                "a roadshow spreads stops by population or equally, not by "
+                f"{scenario.cohort.weight_basis!r}",
+                "use weight_basis: population or equal",
+            )
+        )
+    return problems
 
 
 def check_phase_months(scenario: Scenario) -> list[Problem]:
@@ -604,7 +840,7 @@ def check_floors_fit_seats(scenario: Scenario) -> list[Problem]:
 def check_caps_cover_seats(scenario: Scenario) -> list[Problem]:
     """When every region has a cap, the caps together hold all the seats."""
     caps = [region.cap for region in scenario.regions]
-    if any(cap is None for cap in caps):
+    if not caps or any(cap is None for cap in caps):
         return []
     total = sum(cap for cap in caps if cap is not None)
     seats = scenario.cohort.seats
@@ -769,6 +1005,8 @@ def check_reference_inputs(scenario: Scenario) -> list[Problem]:
 
 
 CHECKS: tuple[Check, ...] = (
+    check_kind_sections,
+    check_roadshow,
     check_phase_months,
     check_unique_phases,
     check_unique_tracks,
@@ -798,20 +1036,52 @@ def validate(scenario: Scenario, extra_checks: Sequence[Check] = ()) -> list[Pro
 # --- YAML in and out -------------------------------------------------------------------------
 
 
-class _NoAliasSafeLoader(yaml.SafeLoader):
-    """Safe loader that refuses aliases, so a small file cannot expand into a huge one."""
+class _ScenarioLoader(yaml.SafeLoader):
+    """The safe loader, stricter: no aliases, no duplicate keys, YAML 1.2 booleans.
+
+    Aliases are refused so a small file cannot expand into a huge one; a key given twice
+    is refused rather than silently keeping the last; only ``true``/``false`` are booleans,
+    so Norway's code ``NO`` stays a string (YAML 1.1 would read it as false).
+    """
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
-            mark = event.start_mark
             raise yaml.composer.ComposerError(
                 None,
                 None,
                 "aliases (*name) are not allowed in scenario files; write the value out",
-                mark,
+                event.start_mark,
             )
         return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key!r} is given twice in the same section; keep one",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+_ScenarioLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 def _yaml_problem(error: yaml.YAMLError) -> Problem:
@@ -841,9 +1111,20 @@ def read_yaml(text: str, source: str | None = None) -> dict[str, Any]:
             source,
         )
     try:
-        data = yaml.load(text, Loader=_NoAliasSafeLoader)  # a SafeLoader subclass
+        data = yaml.load(text, Loader=_ScenarioLoader)  # a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ScenarioError([_yaml_problem(error)], source) from None
+    except RecursionError:
+        raise ScenarioError(
+            [
+                Problem(
+                    "(yaml)",
+                    "the YAML is nested too deeply to read",
+                    "check the brackets and indentation; a scenario is only a few levels deep",
+                )
+            ],
+            source,
+        ) from None
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise ScenarioError(
@@ -897,13 +1178,39 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     """The scenario as plain data in the model's field order; unset optional fields left out."""
-    return scenario.model_dump(mode="json", exclude_none=True)
+    data: dict[str, Any] = _normalise(scenario.model_dump(mode="json", exclude_none=True))
+    return data
+
+
+def _normalise(value: Any) -> Any:
+    """-0.0 becomes 0.0, so equal scenarios dump (and hash) the same."""
+    if isinstance(value, float) and value == 0.0:
+        return 0.0
+    if isinstance(value, dict):
+        return {key: _normalise(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_normalise(item) for item in value]
+    return value
+
+
+class _ScenarioDumper(yaml.SafeDumper):
+    """Safe dumper that double-quotes strings holding line breaks YAML would fold away."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if any(char in data for char in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return dumper.represent_str(data)
+
+
+_ScenarioDumper.add_representer(str, _represent_str)
 
 
 def dump_scenario(scenario: Scenario) -> str:
     """The canonical YAML of a scenario: the same scenario always gives the same text."""
-    return yaml.safe_dump(
+    return yaml.dump(
         scenario_to_dict(scenario),
+        Dumper=_ScenarioDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
@@ -911,9 +1218,20 @@ def dump_scenario(scenario: Scenario) -> str:
     )
 
 
+def canonical_json(scenario: Scenario) -> str:
+    """The canonical form as compact JSON: the same data as :func:`dump_scenario`, faster."""
+    return json.dumps(
+        scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the canonical dump, hex: names versions and keys caches."""
-    return hashlib.sha256(dump_scenario(scenario).encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical form, hex: names versions and keys caches.
+
+    Two scenarios have the same hash exactly when their canonical dumps are equal; it is
+    computed on the canonical JSON, which holds the same data and is quicker to write.
+    """
+    return hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest()
 
 
 def replace(scenario: Scenario, changes: dict[str, Any]) -> Scenario:

@@ -640,10 +640,11 @@ class Library:
         """
         if sidecar is not None:
             title, digest = sidecar.get("title"), sidecar.get("hash")
-            if isinstance(title, str) and isinstance(digest, str):
+            file_digest = sidecar.get("file_sha256")
+            if all(isinstance(value, str) for value in (title, digest, file_digest)):
                 with suppress(OSError):
-                    if hashlib.sha256(path.read_bytes()).hexdigest() == digest:
-                        return title, digest
+                    if hashlib.sha256(path.read_bytes()).hexdigest() == file_digest:
+                        return str(title), str(digest)
         try:
             stat = path.stat()
         except OSError:
@@ -807,9 +808,9 @@ class Library:
         parent = _check_parent(parent)
         text = dump_scenario(scenario)
         # why: a stored version must load again, so refuse what parse_scenario would refuse
-        parse_scenario(text, f"scenario {name!r}")
+        stored = parse_scenario(text, f"scenario {name!r}")
         data = text.encode("utf-8")
-        digest = hashlib.sha256(data).hexdigest()  # scenario_hash, without dumping again
+        digest = scenario_hash(stored)
         folder = self._saved_path(name)
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -828,6 +829,8 @@ class Library:
             "hash": digest,
             "parent": parent,
             "title": scenario.name,
+            # The file's own checksum: while it matches, the title and hash above still hold.
+            "file_sha256": hashlib.sha256(data).hexdigest(),
         }
         record = (json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -161,6 +162,7 @@ def test_round_trip(library: Library, base: Scenario) -> None:
         "hash": scenario_hash(scenario),
         "parent": None,
         "title": scenario.name,
+        "file_sha256": hashlib.sha256(dump_scenario(scenario).encode("utf-8")).hexdigest(),
     }
     assert library.history("mine") == [version]
 
