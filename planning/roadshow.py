@@ -97,6 +97,7 @@ _SEPARATORS: Final = re.compile(r"[^a-z0-9]+")
 _STREAM_ATTENDANCE: Final = 10
 _STREAM_OUTCOME: Final = 11
 _STREAM_COST: Final = 12
+_STREAM_SHOW_UP: Final = 13
 
 CHOSEN_COLUMNS: Final = (
     "city_id",
@@ -801,7 +802,7 @@ def _check_stops(scenario: Scenario, stops: int | None) -> int:
 
 
 def choose_stops(
-    scenario: Scenario, stops: int | None = None, *, spread_km: float = SPREAD_KM
+    scenario: Scenario, stops: int | None = None, *, spread_km: float | None = None
 ) -> StopChoice:
     """Choose the tour's cities: stops shared fairly among groups, then cities within each.
 
@@ -824,7 +825,7 @@ def choose_stops(
     stops
         Number of stops; ``cohort.seats`` when left out.
     spread_km
-        The spread distance (see the module glossary).
+        The spread distance (see the module glossary); ``roadshow.spread_km`` when None.
 
     Returns
     -------
@@ -843,6 +844,7 @@ def choose_stops(
     problems = roadshow_problems(scenario)
     if problems:
         raise ScenarioError(problems)
+    spread_km = tour.spread_km if spread_km is None else spread_km
     if not spread_km > 0.0:
         raise ValueError(f"spread_km: give a distance above 0 km, not {spread_km!r}")
     total = _check_stops(scenario, stops)
@@ -1252,16 +1254,18 @@ def _audience_inputs(scenario: Scenario) -> tuple[IntArray, FloatArray]:
     return np.array(places, dtype=np.int64), np.array(rates)
 
 
-def _cost_factor(uncertainty: float, entropy: int, draws: int) -> FloatArray:
-    """Lognormal cost multipliers with mean 1 and standard deviation ``uncertainty``.
+def _cost_factor(
+    uncertainty: float, entropy: int, draws: int, stream: int = _STREAM_COST
+) -> FloatArray:
+    """Lognormal multipliers with mean 1 and standard deviation ``uncertainty``.
 
     ``log X ~ Normal(-s**2 / 2, s**2)`` with ``s**2 = log(1 + uncertainty**2)``, as in the
-    accelerator's simulation.
+    accelerator's simulation. Costs and show-up rates each have their own stream.
     """
     if uncertainty <= 0.0:
         return np.ones(draws)
     sigma = math.sqrt(math.log1p(uncertainty**2))
-    values: FloatArray = _stream(entropy, _STREAM_COST).lognormal(-0.5 * sigma**2, sigma, draws)
+    values: FloatArray = _stream(entropy, stream).lognormal(-0.5 * sigma**2, sigma, draws)
     return values
 
 
@@ -1321,10 +1325,13 @@ def simulate_tour(
     keys = [_audience_key(track.code) for track in scenario.tracks]
     attendance = np.empty((draws, count, len(keys)), dtype=np.int64)
     outcomes = np.zeros((draws, len(keys)), dtype=np.int64)
+    # A good or bad turnout year: one multiplier per draw on every show-up rate.
+    turnout = _cost_factor(tour.show_up_uncertainty, entropy, draws, _STREAM_SHOW_UP)
     for a, key in enumerate(keys):
         # Drawn stop by stop (stops x draws), so a longer tour leaves the first stops' draws.
+        rate = np.clip(show_up[a] * turnout, 0.0, 1.0)
         draw = _stream(entropy, _STREAM_ATTENDANCE, key).binomial(
-            places[a], show_up[a], size=(count, draws)
+            places[a], rate[None, :], size=(count, draws)
         )
         attendance[:, :, a] = draw.T
     trained = attendance.sum(axis=1)

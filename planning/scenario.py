@@ -483,6 +483,24 @@ class Roadshow(_Model):
         le=1_000_000_000,
         description="People to train by the end of the calendar (0 = no goal).",
     )
+    show_up_uncertainty: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Relative spread of the show-up rates from draw to draw: a good or bad turnout "
+            "year moves every stop and audience together (0 = rates exactly as given)."
+        ),
+    )
+    spread_km: float = Field(
+        default=100.0,
+        ge=1.0,
+        le=1000.0,
+        description=(
+            "Distance under which a nearby city shares a stop's audience: a city d km from a "
+            "chosen stop of its group counts as d / spread_km of its people."
+        ),
+    )
 
 
 class Scenario(_Model):

@@ -629,7 +629,7 @@ def test_two_stops_in_a_week_are_three_days_apart() -> None:
 
 
 def test_attendance_is_binomial() -> None:
-    scenario = tour()
+    scenario = tour(roadshow__show_up_uncertainty=0.0)
     sim = simulate_tour(scenario, [0, 1, 1, 2, 4, 5], seed=3)
     for a, (places, rate) in enumerate([(2 * 50, 0.6), (1 * 30, 0.5)]):
         draws = sim.attendance[:, :, a].ravel().astype(float)
@@ -651,6 +651,28 @@ def test_attendance_is_binomial() -> None:
     assert sim.has_outcome.tolist() == [True, False]
 
 
+def test_turnout_uncertainty_moves_every_stop_together() -> None:
+    # Attendance at a stop is binomial(n, p F) with F lognormal, mean 1, sd u, one F per
+    # draw. Two stops of the same audience then covary by Cov = n^2 p^2 Var(F) = (n p u)^2
+    # (no clipping: p F stays under 1 here), and are independent when u = 0.
+    u = 0.2
+    scenario = tour(roadshow__show_up_uncertainty=u, simulation={"draws": 20_000, "seed": 5})
+    sim = simulate_tour(scenario, [0, 1], seed=5)
+    places, rate = 2 * 50, 0.6
+    first = sim.attendance[:, 0, 0].astype(float)
+    second = sim.attendance[:, 1, 0].astype(float)
+    covariance = np.cov(first, second)[0, 1]
+    expected = (places * rate * u) ** 2
+    # The sample covariance of near-normal pairs has standard error about
+    # sqrt((var1 var2 + cov^2) / draws); 5 of them bound a false alarm.
+    var1, var2 = first.var(), second.var()
+    error = math.sqrt((var1 * var2 + covariance**2) / first.size)
+    assert abs(covariance - expected) < 5 * error
+    still = simulate_tour(tour(roadshow__show_up_uncertainty=0.0), [0, 1], seed=5)
+    flat = np.cov(still.attendance[:, 0, 0], still.attendance[:, 1, 0])[0, 1]
+    assert abs(flat) < 5 * math.sqrt(np.var(still.attendance[:, 0, 0]) ** 2 / still.draws)
+
+
 def test_costs_by_hand() -> None:
     # Every place filled (show-up 1), no cost uncertainty: 2 stops x 10,000, 2 x 130 people
     # x 10, and 1,000 a month for 6 months = 20,000 + 2,600 + 6,000 = 28,600. A month with
@@ -662,6 +684,7 @@ def test_costs_by_hand() -> None:
         tracks=tracks,
         simulation={"draws": 200, "seed": 1, "cost_uncertainty": 0.0},
         roadshow__reach_goal=260,
+        roadshow__show_up_uncertainty=0.0,
     )
     sim = simulate_tour(scenario, [0, 3])
     assert (sim.total_cost == 28_600).all()
@@ -675,6 +698,7 @@ def test_costs_by_hand() -> None:
         simulation={"draws": 200, "seed": 1, "cost_uncertainty": 0.0},
         budget={"total": 28_599, "grant_cap": 0, "fixed_costs_per_month": 1_000},
         roadshow__reach_goal=261,
+        roadshow__show_up_uncertainty=0.0,
     )
     sim = simulate_tour(over, [0, 3])
     assert sim.p_overrun == 1.0
