@@ -1181,7 +1181,8 @@ class TourSimulation:
     places, show_up_rate
         Per audience: places at one stop (sessions x seats) and the share filled.
     attendance
-        Draws x stops x audiences: people trained at each stop.
+        Draws x months x audiences: people trained in each programme month (the sum over
+        that month's stops, drawn as one binomial since they share places and rate).
     trained, outcomes
         Draws x audiences: people trained in all, and those reaching the outcome (0 for an
         audience without an outcome rate: see ``has_outcome``).
@@ -1321,28 +1322,28 @@ def simulate_tour(
     places, show_up = _audience_inputs(scenario)
     entropy = _entropy(scenario, seed)
     draws = scenario.simulation.draws
-    count = stop_months.size
     keys = [_audience_key(track.code) for track in scenario.tracks]
-    attendance = np.empty((draws, count, len(keys)), dtype=np.int64)
+    stops_by_month = np.bincount(stop_months, minlength=months).astype(float)
+    busy = np.flatnonzero(stops_by_month)
+    attendance = np.zeros((draws, months, len(keys)), dtype=np.int64)
     outcomes = np.zeros((draws, len(keys)), dtype=np.int64)
     # A good or bad turnout year: one multiplier per draw on every show-up rate.
     turnout = _cost_factor(tour.show_up_uncertainty, entropy, draws, _STREAM_SHOW_UP)
     for a, key in enumerate(keys):
-        # Drawn stop by stop (stops x draws), so a longer tour leaves the first stops' draws.
+        # Within a draw every stop of a month has the same places and rate, and a sum of
+        # binomials with one rate is a binomial: one draw per busy month, not per stop.
         rate = np.clip(show_up[a] * turnout, 0.0, 1.0)
+        trials = (stops_by_month[busy] * places[a]).astype(np.int64)
         draw = _stream(entropy, _STREAM_ATTENDANCE, key).binomial(
-            places[a], rate[None, :], size=(count, draws)
+            trials[:, None], rate[None, :], size=(busy.size, draws)
         )
-        attendance[:, :, a] = draw.T
+        attendance[:, busy, a] = draw.T
     trained = attendance.sum(axis=1)
     rates = [track.outcome_rate for track in scenario.tracks]
     for a, (key, rate) in enumerate(zip(keys, rates, strict=True)):
         if rate is not None:
             outcomes[:, a] = _stream(entropy, _STREAM_OUTCOME, key).binomial(trained[:, a], rate)
-    in_month = np.zeros((count, months))
-    in_month[np.arange(count), stop_months] = 1.0
-    stops_by_month = in_month.sum(axis=0)
-    attendees_by_month = attendance.sum(axis=2) @ in_month
+    attendees_by_month = attendance.sum(axis=2)
     factor = _cost_factor(scenario.simulation.cost_uncertainty, entropy, draws)
     fixed = scenario.budget.fixed_costs_per_month
     planned = (

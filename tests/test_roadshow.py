@@ -631,17 +631,25 @@ def test_two_stops_in_a_week_are_three_days_apart() -> None:
 def test_attendance_is_binomial() -> None:
     scenario = tour(roadshow__show_up_uncertainty=0.0)
     sim = simulate_tour(scenario, [0, 1, 1, 2, 4, 5], seed=3)
+    # Stops per month: 1, 2, 1, 0, 1, 1. A month's attendance is the sum of its stops'
+    # binomial(places, p) draws, i.e. binomial(stops x places, p).
+    stops_in = [1, 2, 1, 0, 1, 1]
     for a, (places, rate) in enumerate([(2 * 50, 0.6), (1 * 30, 0.5)]):
-        draws = sim.attendance[:, :, a].ravel().astype(float)
-        count = draws.size
-        # Mean of `count` binomials: standard error sqrt(n p (1 - p) / count); 5 SE bounds a
-        # false alarm at about 6e-7.
-        mean, variance = places * rate, places * rate * (1 - rate)
-        assert abs(draws.mean() - mean) < 5 * math.sqrt(variance / count)
-        # The sample variance, near normal, has relative standard error sqrt(2 / count).
-        assert abs(draws.var(ddof=1) / variance - 1) < 5 * math.sqrt(2 / count)
-        assert draws.min() >= 0
-        assert draws.max() <= places
+        for month, stops in enumerate(stops_in):
+            draws = sim.attendance[:, month, a].astype(float)
+            if stops == 0:
+                assert not draws.any()
+                continue
+            n = stops * places
+            count = draws.size
+            # Mean of `count` binomials: standard error sqrt(n p (1 - p) / count); 5 SE
+            # bounds a false alarm at about 6e-7.
+            mean, variance = n * rate, n * rate * (1 - rate)
+            assert abs(draws.mean() - mean) < 5 * math.sqrt(variance / count)
+            # The sample variance, near normal, has relative standard error sqrt(2 / count).
+            assert abs(draws.var(ddof=1) / variance - 1) < 5 * math.sqrt(2 / count)
+            assert draws.min() >= 0
+            assert draws.max() <= n
     # Outcomes: binomial(trained, 0.3), so outcome - 0.3 x trained has mean 0 and variance
     # 0.3 x 0.7 x trained.
     trained = sim.trained[:, 0].astype(float)
@@ -653,8 +661,9 @@ def test_attendance_is_binomial() -> None:
 
 def test_turnout_uncertainty_moves_every_stop_together() -> None:
     # Attendance at a stop is binomial(n, p F) with F lognormal, mean 1, sd u, one F per
-    # draw. Two stops of the same audience then covary by Cov = n^2 p^2 Var(F) = (n p u)^2
-    # (no clipping: p F stays under 1 here), and are independent when u = 0.
+    # draw. Two stops (here in months 0 and 1) of the same audience then covary by
+    # Cov = n^2 p^2 Var(F) = (n p u)^2 (no clipping: p F stays under 1 here), and are
+    # independent when u = 0.
     u = 0.2
     scenario = tour(roadshow__show_up_uncertainty=u, simulation={"draws": 20_000, "seed": 5})
     sim = simulate_tour(scenario, [0, 1], seed=5)
