@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 import pandas as pd
 
-from planning.scenario import ScenarioError, load_scenario
+from planning.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from planning.plan import Plan
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -39,6 +43,14 @@ class UsageError(Exception):
     """An error the user can fix; the message is printed as it is, with exit status 2."""
 
 
+def _report_problems(err: TextIO, heading: str, error: ScenarioError) -> None:
+    """Every problem of a scenario on stderr: its field path, what is wrong, the fix."""
+    err.write(f"{heading} ({len(error.problems)} problem(s))\n")
+    for problem in error.problems:
+        err.write(f"  {problem.path or '(scenario)'}: {problem.message}\n")
+        err.write(f"    fix: {problem.fix}\n")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2 and one clear line, as every verb does."""
 
@@ -55,10 +67,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             scenario = load_scenario(path)
         except ScenarioError as error:
             status = EXIT_USAGE
-            err.write(f"{path}: invalid ({len(error.problems)} problem(s))\n")
-            for problem in error.problems:
-                err.write(f"  {problem.path or '(scenario)'}: {problem.message}\n")
-                err.write(f"    fix: {problem.fix}\n")
+            _report_problems(err, f"{path}: invalid", error)
             continue
         out.write(f"{path}: valid ({scenario.kind}, {len(scenario.regions)} regions)\n")
     return status
@@ -237,6 +246,185 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Later verbs (apportion, allocate, simulate, run) register themselves here.
 EXTRA_VERBS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
+
+
+# --- run and simulate --------------------------------------------------------------------------
+
+# Simulation settings the command line may override: field of `simulation` -> its option.
+_OVERRIDES = {"seed": "--seed", "draws": "--draws"}
+
+
+def _check_overrides(scenario: Scenario, seed: int | None, draws: int | None) -> None:
+    """Check --seed and --draws against the scenario schema's bounds for them."""
+    from pydantic import ValidationError
+
+    from planning.scenario import Simulation, problems_from_validation_error
+
+    changes = {key: value for key, value in (("seed", seed), ("draws", draws)) if value is not None}
+    if not changes:
+        return
+    try:
+        Simulation.model_validate(scenario.simulation.model_dump() | changes)
+    except ValidationError as error:
+        lines = [
+            f"{_OVERRIDES.get(problem.path, problem.path)}: {problem.message}; fix: {problem.fix}"
+            for problem in problems_from_validation_error(error)
+        ]
+        raise UsageError("\n".join(lines)) from None
+
+
+def _plan_for(args: argparse.Namespace, err: TextIO) -> Plan | None:
+    """Load, check and plan the scenario; on a problem, report it and return None."""
+    from planning.plan import build_plan
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as error:
+        _report_problems(err, f"{args.scenario}: invalid", error)
+        return None
+    _check_overrides(scenario, args.seed, args.draws)
+    try:
+        return build_plan(scenario, seed=args.seed, draws=args.draws)
+    except ScenarioError as error:
+        _report_problems(err, f"{args.scenario}: cannot be planned", error)
+        return None
+
+
+def _figure_text(value: float, money: bool) -> str:
+    """A summary value for people: thousands separated, money whole, small numbers 4 digits."""
+    if math.isnan(value):
+        return "n/a"
+    if money or math.isinf(value) or value == round(value) or abs(value) >= 1000:
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def summary_text(plan: Plan) -> str:
+    """The plan's summary table (figure, value, unit) as aligned text, one figure a line."""
+    summary = plan.tables["summary"]
+    currency = plan.scenario.currency
+    rows = [
+        (str(figure), _figure_text(float(value), unit == currency), str(unit))
+        for figure, value, unit in zip(
+            summary["figure"], summary["value"], summary["unit"], strict=True
+        )
+    ]
+    rows.insert(0, ("figure", "value", "unit"))
+    width_figure = max(len(row[0]) for row in rows)
+    width_value = max(len(row[1]) for row in rows)
+    return "".join(
+        f"{figure:<{width_figure}}  {value:>{width_value}}  {unit}".rstrip() + "\n"
+        for figure, value, unit in rows
+    )
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Plan a scenario and write its tables; print the summary, and the files written."""
+    from planning.export import ExportError, write_plan
+
+    plan = _plan_for(args, err)
+    if plan is None:
+        return EXIT_USAGE
+    try:
+        paths = write_plan(plan, args.out, args.format, force=args.force)
+    except ExportError as error:
+        raise UsageError(str(error)) from None
+    out.write(summary_text(plan))
+    for path in paths:
+        err.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Simulate a scenario's plan; print what the draws say as CSV, the risks on stderr."""
+    from planning.export import simulation_table, table_to_csv
+
+    plan = _plan_for(args, err)
+    if plan is None:
+        return EXIT_USAGE
+    out.write(table_to_csv(simulation_table(plan)))
+    figures = plan.tables["summary"].set_index("figure")["value"]
+    cur = plan.scenario.currency
+    if plan.scenario.kind == "roadshow":
+        err.write(
+            f"cost: median {cur} {figures['cost_p50']:,.0f} (P10 {figures['cost_p10']:,.0f}, "
+            f"P90 {figures['cost_p90']:,.0f}) against a budget of {cur} "
+            f"{figures['budget']:,.0f}; overrun in {figures['p_overrun']:.1%} of the draws; "
+            f"reach goal met in {figures['p_reach_goal']:.1%}\n"
+        )
+    else:
+        err.write(
+            f"spend: median {cur} {figures['spend_p50']:,.0f} (P90 {figures['spend_p90']:,.0f})"
+            f" against a budget of {cur} {figures['budget']:,.0f}; overrun in "
+            f"{figures['p_overrun']:.1%} of the draws; some region cannot fill its own seats "
+            f"in {figures['p_any_unfilled']:.1%}\n"
+        )
+    err.write(f"seed {plan.seed}, {plan.draws} draws\n")
+    return EXIT_OK
+
+
+def _register_run(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    run = verbs.add_parser(
+        "run",
+        help="plan a scenario and write its tables",
+        description="Plan a scenario (seats, grants, fairness, simulation) and write its "
+        "tables into a folder: with --format csv (the default) every table as CSV "
+        "(accelerator: seats, tracks, grants, budget_by_month, funnel, fairness, methods, "
+        "summary; roadshow: stops, states, reach, budget_by_month, summary) with "
+        "scenario.yaml, manifest.json and README.md; with zip the same in plan.zip; with xlsx "
+        "one sheet per table in plan.xlsx. Prints the summary to stdout and the files "
+        "written to stderr. The folder is created if needed; files of the same names in it "
+        "make the run fail unless --force. Nothing is written when anything fails. "
+        "Exit 2 on an invalid scenario, an infeasible plan or a folder that cannot be "
+        "written.",
+    )
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    _add_simulation_options(run)
+    run.add_argument(
+        "--format",
+        choices=("csv", "zip", "xlsx"),
+        default="csv",
+        help="csv files (default), one zip bundle, or an Excel workbook",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="overwrite files of the same names in DIR"
+    )
+    run.set_defaults(command=cmd_run)
+
+    simulate = verbs.add_parser(
+        "simulate",
+        help="simulate a scenario's plan, as CSV",
+        description="Simulate a scenario's plan and print what the draws say as CSV. An "
+        "accelerator: one row per region (applicants, eligible applicants, seats filled, "
+        "completers: P10, median, P90; p_unfilled, the chance the region cannot fill its own "
+        "seats), then a row '(all)' for the whole cohort, whose bands are quantiles of the "
+        "totals. A roadshow: one row per audience (people trained and reaching the outcome), "
+        "then a row '(all)'. The spend (or cost) and its risks go to stderr.",
+    )
+    simulate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    _add_simulation_options(simulate)
+    simulate.set_defaults(command=cmd_simulate)
+
+
+def _add_simulation_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        help="seed of the simulation (default: the scenario's simulation.seed)",
+    )
+    parser.add_argument(
+        "--draws",
+        type=_non_negative_int,
+        default=None,
+        help="number of draws, 100 to 1,000,000 (default: the scenario's simulation.draws)",
+    )
+
+
+EXTRA_VERBS.append(_register_run)
 
 
 def main(

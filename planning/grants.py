@@ -86,7 +86,6 @@ from typing import Any, Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.optimize import linprog
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -583,6 +582,10 @@ def _solve_lp(
     bounds: Sequence[tuple[float | None, float | None]],
 ) -> FloatArray:
     """Solve ``min cost @ x`` s.t. ``rows @ x <= limits`` and bounds, with HiGHS."""
+    # Imported here: scipy.optimize takes about 0.3 s to import, and the command line's
+    # other verbs, and the equal rule, never need it.
+    from scipy.optimize import linprog
+
     result = linprog(cost, A_ub=rows, b_ub=limits, bounds=bounds, method="highs")
     if result.status != 0:
         raise RuntimeError(f"the grant LP did not solve: {result.message}")

@@ -7,10 +7,6 @@ tests never write into the repository's scenarios/.
 from __future__ import annotations
 
 import argparse
-import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +15,8 @@ import yaml
 from planning.cli import build_parser, main
 from planning.scenario import ScenarioError, load_scenario
 
-from .conftest import BUILTIN_FILES, ROOT
+from .cli_support import run, run_module
+from .conftest import BUILTIN_FILES
 
 BAD = Path(__file__).resolve().parent / "bad_scenarios"
 BAD_FILES = sorted(BAD.glob("*.yaml"))
@@ -30,24 +27,6 @@ def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     library = tmp_path / "library"
     monkeypatch.setenv("COHORT_PLANNER_LIBRARY", str(library))
     return library
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), out, err)
-    return status, out.getvalue(), err.getvalue()
-
-
-def run_module(*argv: str) -> subprocess.CompletedProcess[str]:
-    """``python -m planning ...`` in a fresh interpreter, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "planning", *argv],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=os.environ.copy(),
-    )
 
 
 def verbs() -> list[str]:
