@@ -194,6 +194,7 @@ FIGURE_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
         "planned_spend": "the plan's spend (budget_by_month.csv, planned_spend summed)",
         "spend_p50": "simulated total spend, median",
         "spend_p90": "simulated total spend, 90th percentile",
+        "expected_unspent": "mean over the draws of the budget left unspent (negative: overrun)",
         "p_overrun": "share of the draws spending more than the budget",
         "filled_p50": "simulated seats filled in all, median",
         "completers_p50": "simulated participants finishing, median",

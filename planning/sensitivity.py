@@ -82,6 +82,23 @@ SENSITIVITY_INPUTS: Final[tuple[SensitivityInput, ...]] = (
     SensitivityInput("simulation.cost_uncertainty", "Cost uncertainty"),
 )
 
+ROADSHOW_INPUTS: Final[tuple[SensitivityInput, ...]] = (
+    SensitivityInput("cohort.seats", "Stops"),
+    SensitivityInput("budget.total", "Total budget"),
+    SensitivityInput("roadshow.cost_per_stop", "Cost per stop"),
+    SensitivityInput("roadshow.cost_per_attendee", "Cost per attendee"),
+    SensitivityInput("budget.fixed_costs_per_month", "Fixed costs per month"),
+    SensitivityInput("roadshow.show_up_uncertainty", "Turnout uncertainty"),
+    SensitivityInput("simulation.cost_uncertainty", "Cost uncertainty"),
+    SensitivityInput("tracks.*.show_up_rate", "Show-up rate ({key})"),
+    SensitivityInput("tracks.*.seats_per_session", "Places per session ({key})"),
+)
+
+
+def default_inputs(scenario: Scenario) -> tuple[SensitivityInput, ...]:
+    """The inputs a tornado moves by default for this kind of programme."""
+    return ROADSHOW_INPUTS if scenario.kind == "roadshow" else SENSITIVITY_INPUTS
+
 
 # --- the schema: values and bounds at a dotted path ------------------------------------------
 
@@ -173,7 +190,16 @@ def expand_inputs(
     expanded: list[SensitivityInput] = []
     for item in inputs:
         entry = SensitivityInput(item, item) if isinstance(item, str) else item
-        if entry.path.endswith(".*"):
+        if ".*." in entry.path:
+            # One input per list item: tracks.*.show_up_rate -> tracks.0.show_up_rate, ...
+            prefix, _, rest = entry.path.partition(".*.")
+            items = value_at(scenario, prefix)
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                key = str(item.get("name", index)) if isinstance(item, dict) else str(index)
+                expanded.append(
+                    SensitivityInput(f"{prefix}.{index}.{rest}", entry.label.format(key=key))
+                )
+        elif entry.path.endswith(".*"):
             prefix = entry.path[:-2]
             mapping = value_at(scenario, prefix)
             keys = sorted(mapping) if isinstance(mapping, dict) else []
@@ -256,7 +282,8 @@ def tornado(
     share
         How far each input moves either way; default ``scenario.simulation.sensitivity_share``.
     inputs
-        The inputs to move (default :data:`SENSITIVITY_INPUTS`).
+        The inputs to move (default :func:`default_inputs`: :data:`SENSITIVITY_INPUTS` for
+        an accelerator, :data:`ROADSHOW_INPUTS` for a roadshow).
     outputs
         Metrics of ``evaluate`` to report (default total spend P50, seats filled P50 and the
         probability of overrunning the budget).
@@ -283,7 +310,7 @@ def tornado(
         raise ValueError(f"sort_by: {sort_key!r} is not among the outputs {outputs}")
     base = _pick(evaluate(scenario, seed), outputs)
     rows = []
-    for entry in expand_inputs(scenario, SENSITIVITY_INPUTS if inputs is None else inputs):
+    for entry in expand_inputs(scenario, default_inputs(scenario) if inputs is None else inputs):
         rows.append(_tornado_row(scenario, evaluate, seed, entry, share, outputs, base))
     columns = [
         "input",

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from planning.scenario import Scenario, scenario_from_dict
+from planning.scenario import Scenario, load_scenario, replace, scenario_from_dict
 from planning.sensitivity import (
     SENSITIVITY_INPUTS,
     FieldBounds,
@@ -29,6 +29,8 @@ from planning.sensitivity import (
     tornado,
 )
 from planning.simulate import simulate, simulation_metrics
+
+from .conftest import ROOT
 
 # Seats and grants held fixed: 5 seats in each of the 4 regions at 40,000 each.
 SEATS = [5, 5, 5, 5]
@@ -320,3 +322,26 @@ def test_sweep_refuses_bad_axes(valid_dict: dict[str, Any]) -> None:
         sweep(scenario, HandEvaluate(), ("cohort.seats", [20]), ("cohort.seats", [21]), "x")
     with pytest.raises(ValueError, match=r"cohort\.method"):
         sweep(scenario, HandEvaluate(), ("cohort.method", [1]), ("cohort.seats", [20]), "x")
+
+
+def test_a_roadshow_tornado_moves_the_tour_inputs() -> None:
+    from planning.roadshow import tour_metrics
+    from planning.sensitivity import default_inputs, expand_inputs
+
+    scenario = load_scenario(ROOT / "scenarios" / "grand_circus_michigan.yaml")
+    paths = [entry.path for entry in expand_inputs(scenario, default_inputs(scenario))]
+    # One show-up input per audience, addressed by list index.
+    for index in range(len(scenario.tracks)):
+        assert f"tracks.{index}.show_up_rate" in paths
+    assert "roadshow.cost_per_stop" in paths
+    quick = replace(scenario, {"simulation.draws": 500})
+    table = tornado(
+        quick,
+        tour_metrics,
+        inputs=["tracks.0.show_up_rate", "budget.total"],
+        outputs=("trained_p50", "cost_p50"),
+    ).set_index("input")
+    # More people showing up trains more people; the budget does not change who comes.
+    row = table.loc["tracks.0.show_up_rate"]
+    assert row["trained_p50_high"] > 0 > row["trained_p50_low"]
+    assert table.loc["budget.total", "trained_p50_swing"] == 0
