@@ -1,50 +1,72 @@
 """Cohort Planner: the Streamlit app's entry point.
 
-For now the home page lists the scenario library; the pages (design, allocation,
-simulation, compare, executive view, export) follow the planning core.
+Navigation, the shared sidebar and the session's scenario live here; each page in views/
+reads widgets, asks the planning core (through the cache) for a plan, and draws it.
+
+Links: ``?scenario=NAME&version=N&view=exec`` opens a saved version read-only;
+``?s=PAYLOAD&view=exec`` opens an unsaved scenario carried in the link. Set
+``COHORT_PLANNER_READ_ONLY=1`` to run a server on which nobody can edit or save.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
+from app_support import sidebar, state
+from app_support.share import ShareError, decode_scenario, parse_request
 from planning.scenario import ScenarioError
-from planning.store import Library, StoreError
+from planning.store import StoreError
 
-st.set_page_config(page_title="Cohort Planner", layout="wide")
-st.title("Cohort Planner")
-st.caption(
-    "Plan the next edition of a community-leader programme: seats by country and track, "
-    "grants, budget by month, and how fair the split is."
-)
+st.set_page_config(page_title="Cohort Planner", page_icon=":material/groups:", layout="wide")
 
-library = Library()
-rows = []
-for entry in library.entries():
-    rows.append(
-        {
-            "scenario": entry.name,
-            "title": entry.title,
-            "kind": "built-in" if entry.builtin else "saved",
-            "versions": entry.versions,
-            "last saved": entry.latest.saved_at.strftime("%Y-%m-%d %H:%M"),
-        }
-    )
-st.subheader("Scenario library")
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
-names = [row["scenario"] for row in rows]
-if names:
-    choice = st.selectbox("Scenario", names, key="home_scenario")
+def _open_link() -> None:
+    """Open what the page's link asks for, once per distinct link."""
+    params = {key: st.query_params.get(key, "") for key in ("scenario", "version", "s", "view")}
+    signature = tuple(sorted(params.items()))
+    if st.session_state.get("link_handled") == signature:
+        return
+    st.session_state["link_handled"] = signature
     try:
-        scenario = library.load(choice)
-    except (ScenarioError, StoreError) as error:
-        st.error(str(error))
-    else:
-        left, middle, right, last = st.columns(4)
-        left.metric("Seats", f"{scenario.cohort.seats:,}")
-        middle.metric("Regions", f"{len(scenario.regions)}")
-        right.metric("Budget", f"{scenario.currency} {scenario.budget.total:,.0f}")
-        last.metric("Months", f"{scenario.months}")
-        st.write(scenario.description)
+        request = parse_request(params)
+        if request.view == "exec":
+            st.session_state["exec_view"] = True
+        if request.payload:
+            state.open_shared(decode_scenario(request.payload))
+        elif request.name:
+            try:
+                state.load(request.name, request.version)
+            except StoreError as error:
+                raise ShareError(f"the link's scenario cannot be opened: {error}") from None
+    except (ShareError, ScenarioError) as error:
+        st.session_state["link_error"] = str(error)
+
+
+_open_link()
+state.working()
+
+editing = not state.exec_view()
+home = st.Page("views/home.py", title="Home", icon=":material/home:", default=editing)
+design = st.Page("views/design.py", title="Design", icon=":material/tune:")
+allocation = st.Page("views/allocation.py", title="Allocation", icon=":material/pie_chart:")
+simulation = st.Page("views/simulation.py", title="Simulation", icon=":material/casino:")
+compare = st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:")
+executive = st.Page(
+    "views/executive.py", title="Executive view", icon=":material/summarize:", default=not editing
+)
+export = st.Page("views/export.py", title="Export", icon=":material/download:")
+
+if editing:
+    pages = {
+        "Plan": [home, design, allocation, simulation],
+        "Share": [compare, executive, export],
+    }
+else:
+    pages = {"Read-only": [executive, allocation, simulation, compare, export]}
+
+navigation = st.navigation(pages)
+link_error = st.session_state.pop("link_error", None)
+if link_error:
+    st.error(f"This link could not be opened: {link_error}", icon=":material/link_off:")
+sidebar.render()
+navigation.run()
