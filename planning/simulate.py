@@ -101,7 +101,6 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import special
 
 from planning.regions import region_table
 from planning.scenario import Scenario, Simulation
@@ -1178,6 +1177,9 @@ def binomial_by_inversion(
 
 def _large_quantiles(n: IntArray, probability: float, u: FloatArray) -> IntArray:
     """The least whole k with ``P(X > k) <= u``, from scipy's real-valued inverse."""
+    # Imported here: scipy.special adds a tenth of a second to every start.
+    from scipy import special
+
     # bdtrik solves F(k) = 1 - u for a real k: a guess within a step or two.
     raw = np.asarray(special.bdtrik(1.0 - u, n, probability), dtype=float)
     guess = np.where(np.isfinite(raw), raw, n * probability)
@@ -1195,6 +1197,9 @@ def _large_quantiles(n: IntArray, probability: float, u: FloatArray) -> IntArray
 @lru_cache(maxsize=64)
 def _binomial_tail_table(probability: float, size: int) -> FloatArray:
     """``T[n, k]`` = P(binomial(n, p) > k) for n, k below ``size``; 0 where k >= n."""
+    # Imported here: scipy.special adds a tenth of a second to every start.
+    from scipy import special
+
     n = np.arange(size)[:, None]
     k = np.arange(size)[None, :]
     # bdtrc is the upper tail computed directly, accurate where 1 - CDF would round to 0.
