@@ -13,8 +13,8 @@ from app_support.cache import SENSITIVITY_DRAWS, sweep_for, tornado_for
 from planning.plan import Plan
 from planning.scenario import Scenario
 from planning.sensitivity import (
-    SENSITIVITY_INPUTS,
     SensitivityInput,
+    default_inputs,
     expand_inputs,
     field_bounds,
     moved_values,
@@ -33,6 +33,13 @@ SWEEP_OUTPUTS = (
     "empty_seats_mean",
     "grant_mean",
     "gallagher",
+)
+TOUR_SWEEP_OUTPUTS = (
+    "trained_p50",
+    "cost_p50",
+    "cost_per_trained_p50",
+    "p_reach_goal",
+    "p_overrun",
 )
 GRID_POINTS = 5
 
@@ -102,9 +109,11 @@ def _keep_valid(key: str, options: list[str], default: str) -> None:
 def _sweep(plan: Plan) -> None:
     scenario = plan.scenario
     currency = scenario.currency
+    tour = scenario.kind == "roadshow"
+    outputs = TOUR_SWEEP_OUTPUTS if tour else SWEEP_OUTPUTS
     inputs: list[SensitivityInput] = [
         entry
-        for entry in expand_inputs(scenario, SENSITIVITY_INPUTS)
+        for entry in expand_inputs(scenario, default_inputs(scenario))
         if value_at(scenario, entry.path) not in (None, 0, 0.0)
     ]
     if len(inputs) < 2:
@@ -113,14 +122,14 @@ def _sweep(plan: Plan) -> None:
     paths = list(labels)
     st.subheader("Two inputs at once")
     _keep_valid("simulation.sweep_x", paths, "cohort.seats")
-    _keep_valid("simulation.sweep_y", paths, "budget.grant_cap")
-    _keep_valid("simulation.sweep_output", list(SWEEP_OUTPUTS), "spend_p50")
+    _keep_valid("simulation.sweep_y", paths, paths[1] if tour else "budget.grant_cap")
+    _keep_valid("simulation.sweep_output", list(outputs), outputs[0])
     left, middle, right = st.columns(3)
     x = left.selectbox("Across", paths, format_func=labels.__getitem__, key="simulation.sweep_x")
     y = middle.selectbox("Up", paths, format_func=labels.__getitem__, key="simulation.sweep_y")
     output = right.selectbox(
         "Outcome",
-        SWEEP_OUTPUTS,
+        outputs,
         format_func=lambda name: charts.output_label(name, currency),
         key="simulation.sweep_output",
     )
@@ -268,6 +277,7 @@ def _roadshow(plan: Plan) -> None:
     st.caption("Cumulative cost by month: the median draw, the plan and the budget line.")
 
     _sensitivity(plan, TOUR_OUTPUTS)
+    _sweep(plan)
 
 
 layout.view_page(
