@@ -20,8 +20,8 @@ eligible applicants
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -46,20 +46,6 @@ REGION_COLUMNS = (
 )
 
 BASES = ("population", "internet_users", "expected_applicants", "equal")
-
-
-def _reference_row(code: str, table: pd.DataFrame | None = None) -> pd.Series | None:
-    table = reference.countries() if table is None else table
-    if code in table.index:
-        return table.iloc[table.index.get_loc(code)]  # type: ignore[return-value]
-    return None
-
-
-def _number(value: object) -> float | None:
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return None if math.isnan(number) else number
 
 
 def input_problems(scenario: Scenario) -> list[Problem]:
@@ -99,40 +85,51 @@ def _reference_problems(scenario: Scenario) -> list[Problem]:
         scenario.cohort.expected_applicants > 0
     )
     needs_price = scenario.budget.grant_rule in {"purchasing-power", "maximin"}
-    countries = reference.countries()
+    known = _known_inputs()
     for i, region in enumerate(scenario.regions):
-        row = _reference_row(region.code, countries)
-        if row is None and region.population is None:
-            suggestions = reference.suggest_country(region.code)[:3]
-            hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
-            problems.append(
-                Problem(
-                    f"regions[{i}].code",
-                    f"{region.code!r} is not an ISO 3166-1 alpha-2 code in the reference "
-                    f"data{hint}",
-                    "use a two-letter country code such as 'BR', or give the region's "
-                    "population, internet_users_share and price_level",
+        if region.code not in known:
+            if region.population is None:
+                suggestions = reference.suggest_country(region.code)[:3]
+                hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+                problems.append(
+                    Problem(
+                        f"regions[{i}].code",
+                        f"{region.code!r} is not an ISO 3166-1 alpha-2 code in the reference "
+                        f"data{hint}",
+                        "use a two-letter country code such as 'BR', or give the region's "
+                        "population, internet_users_share and price_level",
+                    )
                 )
-            )
-            continue
-        if row is None:
+                continue
             # Not a known country: every input it needs must come from the scenario.
             if needs_internet and region.internet_users_share is None:
                 problems.append(_missing(i, region.code, "internet_users_share", "a share 0-1"))
             if needs_price and region.price_level is None:
                 problems.append(_missing(i, region.code, "price_level", "USA = 1"))
             continue
-        if region.population is None and _number(row["population"]) is None:
+        has_population, has_internet, has_price = known[region.code]
+        if region.population is None and not has_population:
             problems.append(_missing(i, region.code, "population", "people"))
-        if (
-            needs_internet
-            and region.internet_users_share is None
-            and _number(row["internet_users_pct"]) is None
-        ):
+        if needs_internet and region.internet_users_share is None and not has_internet:
             problems.append(_missing(i, region.code, "internet_users_share", "a share 0-1"))
-        if needs_price and region.price_level is None and _number(row["price_level_ratio"]) is None:
+        if needs_price and region.price_level is None and not has_price:
             problems.append(_missing(i, region.code, "price_level", "USA = 1"))
     return problems
+
+
+@lru_cache(maxsize=1)
+def _known_inputs() -> dict[str, tuple[bool, bool, bool]]:
+    """For each reference country: whether it has population, internet users, price level.
+
+    The reference data never changes while the program runs, and validation asks this for
+    every region of every scenario it checks (hundreds of times in a sweep).
+    """
+    countries = reference.countries()
+    flags = countries[["population", "internet_users_pct", "price_level_ratio"]].notna()
+    return {
+        str(code): (bool(row[0]), bool(row[1]), bool(row[2]))
+        for code, row in zip(flags.index, flags.to_numpy(), strict=True)
+    }
 
 
 def _missing(index: int, code: str, field: str, unit: str) -> Problem:
@@ -155,7 +152,8 @@ def region_table(scenario: Scenario) -> pd.DataFrame:
     regions = scenario.regions
     codes = [region.code for region in regions]
     if scenario.kind == "accelerator":
-        reference_rows = reference.countries().reindex(codes)
+        columns = ["name", "population", "internet_users_pct", "price_level_ratio"]
+        reference_rows = reference.country_columns(codes, columns)
     else:
         reference_rows = pd.DataFrame(index=codes)
 
@@ -200,14 +198,6 @@ def region_table(scenario: Scenario) -> pd.DataFrame:
         }
     )
     return table
-
-
-def _pick(row: pd.Series | None, override: float | None, column: str, scale: float = 1.0) -> float:
-    """The scenario's override, else the reference value (scaled), else NaN."""
-    if override is not None:
-        return float(override)
-    value = _number(row[column]) if row is not None else None
-    return value * scale if value is not None else math.nan
 
 
 def split_expected_applicants(

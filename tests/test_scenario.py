@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planning import reference
+from planning import reference, regions
 from planning.scenario import (
     MAX_SCENARIO_BYTES,
     Problem,
@@ -376,6 +376,7 @@ def test_unknown_code_must_bring_every_input_it_needs(valid_dict: dict[str, Any]
 def test_missing_reference_value_is_reported(
     valid_dict: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
     column: str,
     field: str,
     grant_rule: str,
@@ -383,6 +384,9 @@ def test_missing_reference_value_is_reported(
     table = reference.countries().copy()
     table.loc["MX", column] = float("nan")
     monkeypatch.setattr(reference, "countries", lambda: table)
+    # Validation keeps which inputs each country has; forget it around the patched table.
+    regions._known_inputs.cache_clear()
+    request.addfinalizer(regions._known_inputs.cache_clear)
     edit(valid_dict, "budget.grant_rule", grant_rule)
     (problem,) = problems_of(valid_dict)
     assert problem.path == f"regions[2].{field}"
