@@ -52,6 +52,7 @@ def headline(plan: Plan) -> None:
     scenario = plan.scenario
     currency = scenario.currency
     value = plan.summary_value
+    cells: list[tuple[str, str, str | None]]
     if scenario.kind == "roadshow":
         cells = [
             ("Stops", f"{value('stops'):,.0f}", None),
@@ -82,8 +83,11 @@ def view_page(
     caption: str,
     accelerator: Callable[[Plan], None],
     roadshow: Callable[[Plan], None],
+    tour_caption: str | None = None,
 ) -> None:
     """A page that only views the plan: header, then the drawing for the scenario's kind."""
+    if state.working().scenario.kind == "roadshow" and tour_caption:
+        caption = tour_caption
     page_header(
         title,
         caption + ("" if state.exec_view() else " Change the scenario on the Design page."),

@@ -111,15 +111,17 @@ def share_query(
     return "?" + urlencode(params)
 
 
-def app_root(url: str | None) -> str:
+def app_root(url: str | None, base_path: str = "") -> str:
     """The app's root address (``http://host:port/``) from the address of any of its pages.
 
     Links always open the root, so they go through the app's entry point (navigation,
-    read-only view) whichever page the person sharing was on.
+    read-only view) whichever page the person sharing was on. ``base_path`` is the
+    server's ``server.baseUrlPath``, for an app served under a prefix (``/planner/``).
     """
     if not url:
         return ""
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
         return ""
-    return f"{parts.scheme}://{parts.netloc}/"
+    prefix = base_path.strip("/")
+    return f"{parts.scheme}://{parts.netloc}/" + (f"{prefix}/" if prefix else "")

@@ -141,7 +141,8 @@ def _share(working: state.Working) -> None:
         else:
             query = share_query(name=working.name, version=working.version)
             st.caption("Opens this saved version read-only, in the executive view.")
-        st.code(f"{app_root(st.context.url)}{query}", language=None, wrap_lines=True)
+        root = app_root(st.context.url, str(st.get_option("server.baseUrlPath") or ""))
+        st.code(f"{root}{query}", language=None, wrap_lines=True)
 
 
 def _upload() -> None:

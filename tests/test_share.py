@@ -30,6 +30,7 @@ from app_support.share import (
     MAX_PAYLOAD_CHARS,
     ShareError,
     ShareRequest,
+    app_root,
     decode_scenario,
     encode_scenario,
     parse_request,
@@ -325,3 +326,23 @@ def test_bounds_clamp_into_the_range() -> None:
     assert bounds.clamp(-3.0) == 0.0
     assert bounds.clamp(0.25) == 0.25
     assert bounds.clamp(7.0) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("url", "base_path", "root"),
+    [
+        ("http://localhost:8501/design?x=1", "", "http://localhost:8501/"),
+        (
+            "https://plans.example.org/planner/export",
+            "/planner/",
+            "https://plans.example.org/planner/",
+        ),
+        ("https://plans.example.org/planner/", "planner", "https://plans.example.org/planner/"),
+        (None, "", ""),
+        ("not a url", "", ""),
+    ],
+)
+def test_links_open_the_app_root_under_its_prefix(
+    url: str | None, base_path: str, root: str
+) -> None:
+    assert app_root(url, base_path) == root

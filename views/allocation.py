@@ -259,4 +259,5 @@ layout.view_page(
     "Who gets the seats, what each grant is, and how fair the split is.",
     _accelerator,
     _roadshow,
+    tour_caption="Where the tour stops, why there, in what order, and how fair the spread is.",
 )
