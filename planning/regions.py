@@ -20,6 +20,7 @@ eligible applicants
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -118,17 +119,27 @@ def _reference_problems(scenario: Scenario) -> list[Problem]:
 
 
 @lru_cache(maxsize=1)
-def _known_inputs() -> dict[str, tuple[bool, bool, bool]]:
-    """For each reference country: whether it has population, internet users, price level.
+def _reference_values() -> dict[str, tuple[str, float, float, float]]:
+    """Each reference country's name, population, internet users (%) and price level.
 
-    The reference data never changes while the program runs, and validation asks this for
-    every region of every scenario it checks (hundreds of times in a sweep).
+    NaN where the reference data has no value. The data never changes while the program
+    runs, and every region table and every validation reads it (hundreds of times in a
+    sweep), so it is read into a plain dict once.
     """
     countries = reference.countries()
-    flags = countries[["population", "internet_users_pct", "price_level_ratio"]].notna()
+    numbers = countries[["population", "internet_users_pct", "price_level_ratio"]]
+    values = numbers.astype(float).to_numpy(na_value=np.nan)
     return {
-        str(code): (bool(row[0]), bool(row[1]), bool(row[2]))
-        for code, row in zip(flags.index, flags.to_numpy(), strict=True)
+        str(code): (str(name), float(row[0]), float(row[1]), float(row[2]))
+        for code, name, row in zip(countries.index, countries["name"], values, strict=True)
+    }
+
+
+def _known_inputs() -> dict[str, tuple[bool, bool, bool]]:
+    """For each reference country: whether it has population, internet users, price level."""
+    return {
+        code: (not math.isnan(row[1]), not math.isnan(row[2]), not math.isnan(row[3]))
+        for code, row in _reference_values().items()
     }
 
 
@@ -151,28 +162,23 @@ def region_table(scenario: Scenario) -> pd.DataFrame:
     """Every region's resolved inputs, one row per region in the scenario's order."""
     regions = scenario.regions
     codes = [region.code for region in regions]
-    if scenario.kind == "accelerator":
-        columns = ["name", "population", "internet_users_pct", "price_level_ratio"]
-        reference_rows = reference.country_columns(codes, columns)
-    else:
-        reference_rows = pd.DataFrame(index=codes)
+    known = _reference_values() if scenario.kind == "accelerator" else {}
+    missing = ("", math.nan, math.nan, math.nan)
+    reference_rows = [known.get(code, missing) for code in codes]
 
-    def resolved(field: str, column: str, scale: float = 1.0) -> np.ndarray:
+    def resolved(field: str, position: int, scale: float = 1.0) -> np.ndarray:
         overrides = np.array(
             [np.nan if getattr(r, field) is None else getattr(r, field) for r in regions],
             dtype=float,
         )
-        if column in reference_rows:
-            base = reference_rows[column].to_numpy(dtype=float, na_value=np.nan) * scale
-        else:
-            base = np.full(len(regions), np.nan)
+        base = np.array([row[position] for row in reference_rows], dtype=float) * scale
         values: np.ndarray = np.where(np.isnan(overrides), base, overrides)
         return values
 
-    population = resolved("population", "population")
-    share = resolved("internet_users_share", "internet_users_pct", 0.01)
+    population = resolved("population", 1)
+    share = resolved("internet_users_share", 2, 0.01)
     internet_users = population * share
-    names = reference_rows["name"] if "name" in reference_rows else pd.Series(codes, index=codes)
+    names = [row[0] or None for row in reference_rows]
     overrides = [region.expected_applicants for region in regions]
     expected = split_expected_applicants(
         scenario.cohort.expected_applicants, internet_users, overrides
@@ -181,14 +187,14 @@ def region_table(scenario: Scenario) -> pd.DataFrame:
         {
             "region": codes,
             "name": [
-                region.name or (code if pd.isna(name) else str(name))
+                region.name or name or code
                 for region, code, name in zip(regions, codes, names, strict=True)
             ],
             "track": [region.track for region in regions],
             "population": population,
             "internet_users_share": share,
             "internet_users": internet_users,
-            "price_level": resolved("price_level", "price_level_ratio"),
+            "price_level": resolved("price_level", 3),
             "expected_applicants": expected,
             "eligible_applicants": expected * scenario.eligibility.pass_share,
             "need": [region.need for region in regions],

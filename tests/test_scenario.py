@@ -385,8 +385,8 @@ def test_missing_reference_value_is_reported(
     table.loc["MX", column] = float("nan")
     monkeypatch.setattr(reference, "countries", lambda: table)
     # Validation keeps which inputs each country has; forget it around the patched table.
-    regions._known_inputs.cache_clear()
-    request.addfinalizer(regions._known_inputs.cache_clear)
+    regions._reference_values.cache_clear()
+    request.addfinalizer(regions._reference_values.cache_clear)
     edit(valid_dict, "budget.grant_rule", grant_rule)
     (problem,) = problems_of(valid_dict)
     assert problem.path == f"regions[2].{field}"
