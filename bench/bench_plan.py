@@ -8,6 +8,9 @@ tracks, 10,000 draws)
   ``planning.simulate.clear_draw_cache``) and warm (the same plan again).
 - ``python -m planning run SCENARIO --out DIR`` end to end, interpreter start and imports
   included, under 2 s.
+- A 20 x 20 sensitivity sweep at 2,000 draws per point, every point re-planned in full
+  (seats, grants, simulation: ``planning.plan.plan_metrics``), under 2 s: total budget x
+  seats and grant cap x seats, the sweeps a designer runs on the Simulation page.
 
 Also printed, for reference: the exports (CSV, zip, xlsx) of the plan, and the heaviest
 imports of the command line (``python -X importtime``), which dominate its start-up.
@@ -147,10 +150,35 @@ def bench_imports(top: int = 12) -> None:
         print(f"  {cumulative / 1e3:8.1f} ms  {'  ' * depth}{name}")
 
 
+def bench_sweeps() -> None:
+    """Two 20 x 20 sweeps through the full plan, common random numbers, 2,000 draws."""
+    import numpy as np
+
+    from planning.plan import plan_metrics
+    from planning.sensitivity import sweep
+
+    scenario = load_scenario(SCENARIO)
+    simulation = scenario.simulation.model_copy(update={"draws": 2_000})
+    scenario = scenario.model_copy(update={"simulation": simulation})
+    seats = ("cohort.seats", [float(v) for v in range(60, 100, 2)])
+    grids = {
+        "total budget x seats": ("budget.total", [float(v) for v in np.linspace(2.4e6, 4e6, 20)]),
+        "grant cap x seats": ("budget.grant_cap", [float(v) for v in np.linspace(3e4, 4.9e4, 20)]),
+    }
+    for label, x in grids.items():
+
+        def run(x: tuple[str, list[float]] = x) -> object:
+            return sweep(scenario, plan_metrics, x, seats, "spend_p50")
+
+        best, median = timed(run, 3)
+        report(f"sweep 20 x 20, {label}", best, median, 2.0, "s")
+
+
 def main() -> None:
     print(f"scenario: {SCENARIO.name}; python {sys.version.split()[0]}")
     bench_build_plan()
     bench_cli()
+    bench_sweeps()
     bench_imports()
 
 

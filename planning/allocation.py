@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ SEAT_COLUMNS = (
 MARGIN_COLUMNS = ("margin_gain", "margin_lose")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SeatAllocation:
     """Seats per region, with the apportionment(s) that explain them.
 
@@ -70,9 +71,53 @@ class SeatAllocation:
     """
 
     seats: np.ndarray
-    table: pd.DataFrame
-    tracks: pd.DataFrame
     apportionments: dict[str, Apportionment]
+    weights: np.ndarray
+    floors: np.ndarray
+    caps: tuple[int | None, ...]
+    quotas: np.ndarray
+    regions: pd.DataFrame = field(repr=False)
+    scenario: Scenario = field(repr=False)
+    groups: tuple[tuple[str, int, np.ndarray], ...] = field(repr=False, default=())
+    margins: bool = False
+
+    # The tables are built on first use: a sensitivity sweep plans hundreds of scenarios
+    # and reads only the seats and arrays, never these frames.
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """One row per region, columns :data:`SEAT_COLUMNS` (and the margins if asked)."""
+        regions = self.regions
+        population = regions["population"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_million = np.where(population > 0, self.seats / population * 1e6, np.nan)
+        seat_table = pd.DataFrame(
+            {
+                "region": regions["region"],
+                "name": regions["name"],
+                "track": regions["track"],
+                "weight": self.weights,
+                "quota": self.quotas,
+                "seats": self.seats,
+                "floor": self.floors,
+                "cap": pd.array(list(self.caps), dtype="Int64"),
+                "seats_per_million": per_million,
+            }
+        )
+        if self.margins:
+            gain = np.full(len(regions), math.inf)
+            lose = np.full(len(regions), math.inf)
+            for key, _, members in self.groups:
+                if key in self.apportionments:
+                    gain[members] = self.apportionments[key].margins.gain
+                    lose[members] = self.apportionments[key].margins.lose
+            seat_table["margin_gain"] = gain
+            seat_table["margin_lose"] = lose
+        return seat_table
+
+    @cached_property
+    def tracks(self) -> pd.DataFrame:
+        """One row per track: track, name, language, seats, regions."""
+        return _track_table(self.scenario, self.regions, self.seats)
 
 
 @dataclass(frozen=True)
@@ -199,32 +244,18 @@ def allocate_seats(
     for key, _, members in inputs.groups:
         if key in parts:
             quotas[members] = parts[key].quotas
-    population = table["population"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_million = np.where(population > 0, result / population * 1e6, np.nan)
-    seat_table = pd.DataFrame(
-        {
-            "region": table["region"],
-            "name": table["name"],
-            "track": table["track"],
-            "weight": inputs.weights,
-            "quota": quotas,
-            "seats": result,
-            "floor": table["floor"].astype(int),
-            "cap": pd.array(inputs.caps, dtype="Int64"),
-            "seats_per_million": per_million,
-        }
+    return SeatAllocation(
+        seats=result,
+        apportionments=parts,
+        weights=inputs.weights,
+        floors=np.asarray(inputs.floors, dtype=np.int64),
+        caps=tuple(inputs.caps),
+        quotas=quotas,
+        regions=table,
+        scenario=scenario,
+        groups=tuple(inputs.groups),
+        margins=margins,
     )
-    if margins:
-        gain = np.full(len(table), math.inf)
-        lose = np.full(len(table), math.inf)
-        for key, _, members in inputs.groups:
-            if key in parts:
-                gain[members] = parts[key].margins.gain
-                lose[members] = parts[key].margins.lose
-        seat_table["margin_gain"] = gain
-        seat_table["margin_lose"] = lose
-    return SeatAllocation(result, seat_table, _track_table(scenario, table, result), parts)
 
 
 def _track_table(scenario: Scenario, table: pd.DataFrame, seats: np.ndarray) -> pd.DataFrame:
@@ -275,24 +306,22 @@ def allocate(scenario: Scenario, table: pd.DataFrame | None = None) -> Allocatio
         ) from None
     population = np.nan_to_num(table["population"].to_numpy(dtype=float), nan=0.0)
     indices = fairness_indices(
-        seats.table["weight"].to_numpy(dtype=float),
+        seats.weights,
         seats.seats,
         population=population if population.sum() > 0 else None,
         grants_real=grants.real_grants,
         participants=seats.seats,
-        floors=seats.table["floor"].to_numpy(dtype=int),
-        caps=_fairness_caps(seats.table),
+        floors=seats.floors,
+        caps=_fairness_caps(seats.caps, int(seats.seats.sum())),
     )
     return Allocation(seats, grants, indices, pool)
 
 
-def _fairness_caps(seat_table: pd.DataFrame) -> np.ndarray | None:
+def _fairness_caps(caps: Sequence[int | None], seats: int) -> np.ndarray | None:
     """Caps as the fairness indices take them: no cap is as good as all the seats."""
-    caps = seat_table["cap"]
-    if caps.isna().all():
+    if all(cap is None for cap in caps):
         return None
-    ceiling = int(seat_table["seats"].sum())
-    return caps.fillna(ceiling).to_numpy(dtype=float)
+    return np.array([seats if cap is None else cap for cap in caps], dtype=float)
 
 
 def compare_methods(
