@@ -35,7 +35,10 @@ def current_plan() -> Plan | None:
         return plan_for(scenario)
     except ScenarioError as error:
         show_problems(error.problems, "This scenario cannot be planned as it stands:")
-        return None
+    except ValueError as error:
+        # The core names the field and the fix in its messages; never show a traceback.
+        st.error(f"This scenario cannot be planned as it stands: {error}")
+    return None
 
 
 def show_problems(problems: Sequence[Problem], lead: str) -> None:

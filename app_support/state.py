@@ -30,6 +30,7 @@ class Working:
     scenario: Scenario
     saved_hash: str
     shared: bool = False
+    opened: Scenario | None = None
 
     @property
     def dirty(self) -> bool:
@@ -88,6 +89,7 @@ def open_shared(scenario: Scenario) -> Working:
         scenario=scenario,
         saved_hash=scenario_hash(scenario),
         shared=True,
+        opened=scenario,
     )
     _install(working)
     return working
@@ -123,8 +125,10 @@ def set_scenario(scenario: Scenario) -> None:
 
 
 def revert() -> None:
-    """Go back to the version the working scenario was loaded from."""
+    """Go back to the version the working scenario was loaded from (or opened as)."""
     current = working()
     if current.shared:
+        if current.opened is not None:
+            _install(replace(current, scenario=current.opened))
         return
     load(current.name, current.version)

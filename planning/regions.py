@@ -58,8 +58,27 @@ def input_problems(scenario: Scenario) -> list[Problem]:
         return roadshow_problems(scenario)
     problems = _reference_problems(scenario)
     if not problems:
+        problems += _applicant_problems(scenario)
+    if not problems:
         problems += _eligible_cap_problems(scenario)
     return problems
+
+
+def _applicant_problems(scenario: Scenario) -> list[Problem]:
+    """The simulation draws applicants around the expected ones: some must be expected."""
+    overrides = [region.expected_applicants for region in scenario.regions]
+    if scenario.cohort.expected_applicants > 0 or any(value for value in overrides):
+        return []
+    suggestion = 10 * scenario.cohort.seats
+    return [
+        Problem(
+            "cohort.expected_applicants",
+            "no applicants are expected (0 means unknown), and the simulation draws the "
+            "applicants around the expected number",
+            f"give cohort.expected_applicants, e.g. {suggestion:,} (10 per seat), or each "
+            "region's expected_applicants",
+        )
+    ]
 
 
 def _eligible_cap_problems(scenario: Scenario) -> list[Problem]:

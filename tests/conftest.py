@@ -34,7 +34,12 @@ _VALID_SCENARIO: dict[str, Any] = {
         {"code": "AR", "track": "es"},
     ],
     "eligibility": {"leader_min_age": 18, "community_min_age_months": 12},
-    "cohort": {"seats": 20, "method": "hamilton", "weight_basis": "internet_users"},
+    "cohort": {
+        "seats": 20,
+        "method": "hamilton",
+        "weight_basis": "internet_users",
+        "expected_applicants": 200,
+    },
     "budget": {
         "total": 1_000_000,
         "grant_cap": 50_000,

@@ -34,7 +34,7 @@ def _people(populations: dict[str, float], **cohort: Any) -> dict[str, Any]:
         "phases": [{"name": "all", "months": 2}],
         "tracks": [{"code": "t", "name": "T"}],
         "regions": [
-            {"code": code, "track": "t", "population": population}
+            {"code": code, "track": "t", "population": population, "expected_applicants": 100}
             for code, population in populations.items()
         ],
         "cohort": {"weight_basis": "population", **cohort},

@@ -893,7 +893,7 @@ def scenarios(draw: Callable[[st.SearchStrategy[Any]], Any]) -> dict[str, Any]:
         "weight_basis": weight_basis,
         "blend": blend,
         "weight_exponent": draw(SHARE),
-        "expected_applicants": draw(st.integers(0, 100_000)),
+        "expected_applicants": draw(st.integers(1, 100_000)),  # 0 (unknown) is invalid
         "cap_at_eligible": False,
         "track_seats": "fixed" if fixed else "from_regions",
     }

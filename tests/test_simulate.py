@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from planning.scenario import Scenario, load_scenario, scenario_from_dict
+from planning.regions import region_table
+from planning.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from planning.simulate import (
     SimulationResult,
     apportion_batch,
@@ -809,6 +810,15 @@ def test_bad_arguments_are_named(arguments: dict[str, Any], match: str) -> None:
 
 
 def test_a_scenario_without_expected_applicants_is_refused_with_the_fix() -> None:
-    scenario = build([0.0, 0.0])
+    # Validation refuses it, naming the field and a figure to start from.
+    with pytest.raises(ScenarioError) as caught:
+        build([0.0, 0.0])
+    (problem,) = caught.value.problems
+    assert problem.path == "cohort.expected_applicants"
+    assert "10 per seat" in problem.fix
+    # And the simulation itself refuses a region table that expects nobody.
+    scenario = build([5.0, 5.0])
+    table = region_table(scenario)
+    table["expected_applicants"] = 0.0
     with pytest.raises(ValueError, match=r"cohort\.expected_applicants"):
-        simulate(scenario, [1, 1], [0.0, 0.0])
+        simulate(scenario, [1, 1], [0.0, 0.0], table=table)

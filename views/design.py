@@ -392,7 +392,9 @@ if scenario.kind == "accelerator":
         "split of the cohort's applicants."
     )
     base_key = "design.regions_base"
-    if base_key not in st.session_state:
+    # The editor's edits live in its widget state, which Streamlit drops when the page is
+    # left; the table is then rebuilt from the working scenario, which holds those edits.
+    if base_key not in st.session_state or "design.regions" not in st.session_state:
         st.session_state[base_key] = _regions_frame(scenario)
     codes = sorted(reference.countries().index.tolist())
     rows_shown = min(len(st.session_state[base_key]) + 2, 30)
