@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -1009,7 +1010,6 @@ def test_every_field_in_the_schema_has_a_description() -> None:
 
 
 def test_json_schema_accepts_the_builtins_and_refuses_bad_files() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json_schema())
     for path in BUILTIN_FILES:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

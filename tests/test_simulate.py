@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from planning import apportion as apportionment
 from planning.regions import region_table
 from planning.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from planning.simulate import (
@@ -426,9 +427,6 @@ def test_seats_filled_respect_seats_eligible_and_caps(case: dict[str, Any]) -> N
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=seat_cases())
 def test_redistribution_matches_apportion_row_by_row(case: dict[str, Any]) -> None:
-    apportionment = pytest.importorskip(
-        "planning.apportion", reason="planning/apportion.py is not written yet"
-    )
     scenario = build(case["expected"], caps=case["caps"], method=case["method"], redistribute=True)
     seats = np.array(case["seats"])
     weights = np.linspace(1.0, 2.0, len(seats)) ** 3  # distinct, so no ties to break
@@ -469,9 +467,6 @@ def batch_cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, st
 def test_batch_apportionment_matches_apportion(
     case: tuple[np.ndarray, np.ndarray, np.ndarray, str],
 ) -> None:
-    apportionment = pytest.importorskip(
-        "planning.apportion", reason="planning/apportion.py is not written yet"
-    )
     weights, seats, caps, method = case
     got = apportion_batch(weights, seats, method, caps)
     for row in range(len(seats)):
@@ -771,12 +766,8 @@ def test_tables_summarise_the_draws() -> None:
 
 
 def test_the_third_edition_runs_within_its_budget() -> None:
-    apportionment = pytest.importorskip(
-        "planning.apportion", reason="planning/apportion.py is not written yet"
-    )
-    regions = pytest.importorskip("planning.regions")
     scenario = load_scenario(SCENARIOS / "community_accelerator_2022.yaml")
-    table = regions.region_table(scenario)
+    table = region_table(scenario)
     weights = np.sqrt(table["internet_users"].to_numpy(dtype=float))
     seats = apportionment.apportion(weights, 80, "hamilton").seats
     grants = np.full(len(seats), 40_000.0)
