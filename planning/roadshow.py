@@ -54,7 +54,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
-import hashlib
 import math
 import re
 import unicodedata
@@ -70,6 +69,14 @@ from planning.apportion import Apportionment, apportion
 from planning.reference import us_cities, us_states
 from planning.route import Route, distance_matrix, route
 from planning.scenario import Problem, Roadshow, Scenario, ScenarioError
+from planning.simulate import (
+    lognormal_factor,
+    month_labels,
+    month_phases,
+    random_stream,
+    seed_entropy,
+    stable_key,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -1149,18 +1156,6 @@ def stop_dates(count: int, scenario: Scenario) -> list[dt.date]:
     return dates
 
 
-def _month_labels(scenario: Scenario) -> tuple[str, ...]:
-    year, month = (int(part) for part in scenario.start_month.split("-"))
-    first = year * 12 + month - 1
-    return tuple(
-        f"{(first + m) // 12:04d}-{(first + m) % 12 + 1:02d}" for m in range(scenario.months)
-    )
-
-
-def _month_phases(scenario: Scenario) -> tuple[str, ...]:
-    return tuple(phase.name for phase in scenario.phases for _ in range(phase.months))
-
-
 # --- the simulation ----------------------------------------------------------------------------
 
 
@@ -1222,22 +1217,8 @@ class TourSimulation:
 
 
 def _entropy(scenario: Scenario, seed: Seed) -> int:
-    if seed is None:
-        return scenario.simulation.seed
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63))
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed: give a whole number of 0 or more, or a Generator, not {seed!r}")
-    return int(seed)
-
-
-def _stream(entropy: int, *key: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=key)))
-
-
-def _audience_key(code: str) -> int:
-    """A stable 64-bit key for an audience's streams (not Python's salted hash)."""
-    return int.from_bytes(hashlib.blake2b(code.encode("utf-8"), digest_size=8).digest(), "little")
+    """The simulation's seed (the scenario's when None), as the accelerator's takes it."""
+    return seed_entropy(scenario.simulation.seed if seed is None else seed)
 
 
 def _audience_inputs(scenario: Scenario) -> tuple[IntArray, FloatArray]:
@@ -1253,21 +1234,6 @@ def _audience_inputs(scenario: Scenario) -> tuple[IntArray, FloatArray]:
         places.append((track.sessions_per_stop or 0) * (track.seats_per_session or 0))
         rates.append(float(track.show_up_rate or 0.0))
     return np.array(places, dtype=np.int64), np.array(rates)
-
-
-def _cost_factor(
-    uncertainty: float, entropy: int, draws: int, stream: int = _STREAM_COST
-) -> FloatArray:
-    """Lognormal multipliers with mean 1 and standard deviation ``uncertainty``.
-
-    ``log X ~ Normal(-s**2 / 2, s**2)`` with ``s**2 = log(1 + uncertainty**2)``, as in the
-    accelerator's simulation. Costs and show-up rates each have their own stream.
-    """
-    if uncertainty <= 0.0:
-        return np.ones(draws)
-    sigma = math.sqrt(math.log1p(uncertainty**2))
-    values: FloatArray = _stream(entropy, stream).lognormal(-0.5 * sigma**2, sigma, draws)
-    return values
 
 
 def _check_stop_months(stops: Sequence[int] | IntArray, months: int) -> IntArray:
@@ -1322,19 +1288,19 @@ def simulate_tour(
     places, show_up = _audience_inputs(scenario)
     entropy = _entropy(scenario, seed)
     draws = scenario.simulation.draws
-    keys = [_audience_key(track.code) for track in scenario.tracks]
+    keys = [stable_key(track.code) for track in scenario.tracks]
     stops_by_month = np.bincount(stop_months, minlength=months).astype(float)
     busy = np.flatnonzero(stops_by_month)
     attendance = np.zeros((draws, months, len(keys)), dtype=np.int64)
     outcomes = np.zeros((draws, len(keys)), dtype=np.int64)
     # A good or bad turnout year: one multiplier per draw on every show-up rate.
-    turnout = _cost_factor(tour.show_up_uncertainty, entropy, draws, _STREAM_SHOW_UP)
+    turnout = lognormal_factor(tour.show_up_uncertainty, entropy, draws, _STREAM_SHOW_UP)
     for a, key in enumerate(keys):
         # Within a draw every stop of a month has the same places and rate, and a sum of
         # binomials with one rate is a binomial: one draw per busy month, not per stop.
         rate = np.clip(show_up[a] * turnout, 0.0, 1.0)
         trials = (stops_by_month[busy] * places[a]).astype(np.int64)
-        draw = _stream(entropy, _STREAM_ATTENDANCE, key).binomial(
+        draw = random_stream(entropy, _STREAM_ATTENDANCE, key).binomial(
             trials[:, None], rate[None, :], size=(busy.size, draws)
         )
         attendance[:, busy, a] = draw.T
@@ -1342,9 +1308,12 @@ def simulate_tour(
     rates = [track.outcome_rate for track in scenario.tracks]
     for a, (key, rate) in enumerate(zip(keys, rates, strict=True)):
         if rate is not None:
-            outcomes[:, a] = _stream(entropy, _STREAM_OUTCOME, key).binomial(trained[:, a], rate)
+            outcomes[:, a] = random_stream(entropy, _STREAM_OUTCOME, key).binomial(
+                trained[:, a], rate
+            )
     attendees_by_month = attendance.sum(axis=2)
-    factor = _cost_factor(scenario.simulation.cost_uncertainty, entropy, draws)
+    cost_uncertainty = scenario.simulation.cost_uncertainty
+    factor = lognormal_factor(cost_uncertainty, entropy, draws, _STREAM_COST)
     fixed = scenario.budget.fixed_costs_per_month
     planned = (
         stops_by_month * tour.cost_per_stop
@@ -1365,8 +1334,8 @@ def simulate_tour(
         entropy=entropy,
         audiences=tuple(track.code for track in scenario.tracks),
         stop_months=stop_months,
-        month_labels=_month_labels(scenario),
-        month_phases=_month_phases(scenario),
+        month_labels=month_labels(scenario),
+        month_phases=month_phases(scenario),
         places=places,
         show_up_rate=show_up,
         attendance=attendance,

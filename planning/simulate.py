@@ -551,7 +551,7 @@ def _check_draws(draws: int) -> int:
     return int(draws)
 
 
-def _entropy(seed: int | np.random.Generator) -> int:
+def seed_entropy(seed: int | np.random.Generator) -> int:
     """One integer every stream is derived from; a Generator passed in is advanced once."""
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**63))
@@ -597,8 +597,11 @@ def _caps(table: pd.DataFrame) -> IntArray:
 # --- random streams --------------------------------------------------------------------------
 
 
-def region_key(code: str) -> int:
-    """A stable 64-bit hash of a region code: its random streams' key (not Python's hash)."""
+def stable_key(code: str) -> int:
+    """A stable 64-bit hash of a code (a region's, an audience's): its random streams' key.
+
+    Not Python's ``hash``, which is salted per process.
+    """
     return int.from_bytes(hashlib.blake2b(code.encode("utf-8"), digest_size=8).digest(), "little")
 
 
@@ -610,7 +613,8 @@ def _seed_sequence(entropy: int, key: tuple[int, ...]) -> np.random.SeedSequence
     return np.random.SeedSequence(entropy=entropy, spawn_key=key)
 
 
-def _stream(entropy: int, *key: int) -> np.random.Generator:
+def random_stream(entropy: int, *key: int) -> np.random.Generator:
+    """The generator of one named stream: the same entropy and key give the same numbers."""
     return np.random.Generator(np.random.PCG64(_seed_sequence(entropy, key)))
 
 
@@ -621,7 +625,7 @@ def _gamma_factor(
     if variance <= 0.0:
         return None
     shape = 1.0 / variance
-    values: FloatArray = _stream(entropy, *key).gamma(shape, variance, draws)
+    values: FloatArray = random_stream(entropy, *key).gamma(shape, variance, draws)
     return values
 
 
@@ -865,7 +869,7 @@ def simulate(
     sim = scenario.simulation
     count = len(scenario.regions)
     draws = _check_draws(sim.draws if draws is None else draws)
-    entropy = _entropy(sim.seed if seed is None else seed)
+    entropy = seed_entropy(sim.seed if seed is None else seed)
     table = region_table(scenario) if table is None else table
     _check_table(table, count)
     seats_array = _check_seats(seats, count)
@@ -893,7 +897,7 @@ def simulate(
     grant_spend = np.zeros((draws, months))
     for month, share in disbursement_months(scenario):
         grant_spend[:, month] += share * committed[:, month]
-    cost_factor = _cost_factor(sim.cost_uncertainty, entropy, draws)
+    cost_factor = lognormal_factor(sim.cost_uncertainty, entropy, draws)
     participant_cost_spend = present * _participant_cost_by_month(scenario)[None, :]
     participant_cost_spend *= cost_factor[:, None]
     fixed_cost_spend = np.repeat(
@@ -1052,7 +1056,7 @@ def _draw_demand(
     for i, (code, mu) in enumerate(zip(codes, expected, strict=True)):
         if mu <= 0.0:
             continue
-        key = region_key(code)
+        key = stable_key(code)
         own = _gamma_factor(entropy, (_STREAM_REGION, key, _RATE), own_variance, draws)
         rate: float | FloatArray = mu
         if shared is not None:
@@ -1060,10 +1064,10 @@ def _draw_demand(
         if own is not None:
             rate = rate * own
         if pass_share > 0.0:
-            stream = _stream(entropy, _STREAM_REGION, key, _ELIGIBLE)
+            stream = random_stream(entropy, _STREAM_REGION, key, _ELIGIBLE)
             eligible[i] = stream.poisson(rate * pass_share, draws)
         if pass_share < 1.0:
-            stream = _stream(entropy, _STREAM_REGION, key, _INELIGIBLE)
+            stream = random_stream(entropy, _STREAM_REGION, key, _INELIGIBLE)
             ineligible[i] = stream.poisson(rate * (1.0 - pass_share), draws)
     applicants = eligible + ineligible
     factor = np.ones(draws) if shared is None else shared
@@ -1117,7 +1121,7 @@ def _dropout_uniforms(entropy: int, codes: tuple[str, ...], months: int, draws: 
         return cached[0]
     uniforms = np.empty((months, len(codes), draws))
     for i, code in enumerate(codes):
-        stream = _stream(entropy, _STREAM_REGION, region_key(code), _DROPOUT)
+        stream = random_stream(entropy, _STREAM_REGION, stable_key(code), _DROPOUT)
         uniforms[:, i, :] = stream.random((months, draws))
     _DRAW_CACHE.put(key, (uniforms,))
     return uniforms
@@ -1208,14 +1212,16 @@ def _binomial_tail_table(probability: float, size: int) -> FloatArray:
     return table
 
 
-def _cost_factor(uncertainty: float, entropy: int, draws: int) -> FloatArray:
-    """Lognormal cost multipliers with mean 1 and standard deviation ``uncertainty``.
+def lognormal_factor(
+    uncertainty: float, entropy: int, draws: int, stream: int = _STREAM_COST_FACTOR
+) -> FloatArray:
+    """Per-draw multipliers with mean 1 and standard deviation ``uncertainty``.
 
-    ``log X ~ Normal(-s**2 / 2, s**2)`` with ``s**2 = log(1 + uncertainty**2)``.
+    ``log X ~ Normal(-s**2 / 2, s**2)`` with ``s**2 = log(1 + uncertainty**2)``. Costs use
+    the cost-factor stream; a roadshow's turnout factor has a stream of its own.
     """
     if uncertainty <= 0.0:
         return np.ones(draws)
     sigma = math.sqrt(math.log1p(uncertainty**2))
-    stream = _stream(entropy, _STREAM_COST_FACTOR)
-    values: FloatArray = stream.lognormal(-0.5 * sigma**2, sigma, draws)
+    values: FloatArray = random_stream(entropy, stream).lognormal(-0.5 * sigma**2, sigma, draws)
     return values
