@@ -1,11 +1,17 @@
-"""Widget ranges read from the scenario model, so the UI cannot drift from the core."""
+"""Widget ranges read from the scenario model, so the UI cannot drift from the core.
+
+The core reads the schema's bounds (planning.sensitivity.model_field_bounds); this adds
+the field's description, for the widget's help text.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
+
+from planning.sensitivity import model_field_bounds
 
 
 @dataclass(frozen=True)
@@ -26,17 +32,10 @@ class Bounds:
 
 
 def field_bounds(model: type[BaseModel], name: str) -> Bounds:
-    """Bounds and description of one field of a model."""
-    info = model.model_fields[name]
-    low: float | None = None
-    high: float | None = None
-    for item in info.metadata:
-        if isinstance(item, Ge):
-            low = float(item.ge)  # type: ignore[arg-type]
-        elif isinstance(item, Gt):
-            low = float(item.gt)  # type: ignore[arg-type]
-        elif isinstance(item, Le):
-            high = float(item.le)  # type: ignore[arg-type]
-        elif isinstance(item, Lt):
-            high = float(item.lt)  # type: ignore[arg-type]
-    return Bounds(low, high, info.description or "")
+    """Bounds and description of one numeric field of a model."""
+    limits = model_field_bounds(model, name)
+    return Bounds(
+        None if math.isinf(limits.low) else limits.low,
+        None if math.isinf(limits.high) else limits.high,
+        model.model_fields[name].description or "",
+    )

@@ -51,7 +51,6 @@ SEAT_COLUMNS = (
     "cap",
     "seats_per_million",
 )
-MARGIN_COLUMNS = ("margin_gain", "margin_lose")
 
 
 @dataclass(frozen=True, eq=False)
@@ -341,25 +340,17 @@ def compare_methods(
     methods = [canonical_method(m) for m in (methods or method_names())]
     inputs = _seat_inputs(scenario, table, None)
     population = np.nan_to_num(table["population"].to_numpy(dtype=float), nan=0.0)
-    caps = [inputs.caps[i] for i in range(len(inputs.labels))]
-    fairness_caps = (
-        None
-        if all(cap is None for cap in caps)
-        else np.array([np.inf if cap is None else cap for cap in caps], dtype=float)
-    )
     columns: dict[str, Any] = {"region": table["region"], "name": table["name"]}
     rows = []
     for method in methods:
         seats = _seat_vector(inputs, _apportion_groups(inputs, method))
         columns[method] = seats
-        if fairness_caps is not None:
-            fairness_caps = np.minimum(fairness_caps, float(seats.sum()))
         indices = fairness_indices(
             inputs.weights,
             seats,
             population=population if population.sum() > 0 else None,
             floors=np.array(inputs.floors),
-            caps=fairness_caps,
+            caps=_fairness_caps(inputs.caps, int(seats.sum())),
         )
         rows.append({"method": method, **indices.as_dict()})
     seats_table = pd.DataFrame(columns)

@@ -239,13 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     allocate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     allocate.set_defaults(command=cmd_allocate)
 
-    for register in EXTRA_VERBS:
-        register(verbs)
+    _register_run(verbs)
     return parser
-
-
-# Later verbs (apportion, allocate, simulate, run) register themselves here.
-EXTRA_VERBS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
 
 
 # --- run and simulate --------------------------------------------------------------------------
@@ -366,6 +361,7 @@ def cmd_simulate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _register_run(verbs: argparse._SubParsersAction[_Parser]) -> None:
+    """The run and simulate verbs."""
     run = verbs.add_parser(
         "run",
         help="plan a scenario and write its tables",
@@ -422,9 +418,6 @@ def _add_simulation_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="number of draws, 100 to 1,000,000 (default: the scenario's simulation.draws)",
     )
-
-
-EXTRA_VERBS.append(_register_run)
 
 
 def main(

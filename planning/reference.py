@@ -27,7 +27,6 @@ import functools
 import io
 import json
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -162,15 +161,6 @@ def countries() -> pd.DataFrame:
         missing values are NA.
     """
     return _countries_table().copy()
-
-
-def country_columns(codes: Sequence[str], columns: Sequence[str]) -> pd.DataFrame:
-    """Some columns of the country table for these codes, in their order (NA when unknown).
-
-    A new frame built from the cached table, without copying the whole of it first: the
-    planning core asks this for every region table it builds.
-    """
-    return _countries_table()[list(columns)].reindex(list(codes))
 
 
 def _plain_text(text: str) -> str:

@@ -30,22 +30,6 @@ import pandas as pd
 import planning.reference as reference
 from planning.scenario import Problem, Scenario
 
-REGION_COLUMNS = (
-    "region",
-    "name",
-    "track",
-    "population",
-    "internet_users_share",
-    "internet_users",
-    "price_level",
-    "expected_applicants",
-    "eligible_applicants",
-    "need",
-    "priority",
-    "floor",
-    "cap",
-)
-
 BASES = ("population", "internet_users", "expected_applicants", "equal")
 
 

@@ -37,7 +37,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
-SCHEMA_VERSION = 1
 MAX_SCENARIO_BYTES = 1_000_000
 MAX_MONEY = 1e11
 
@@ -1102,6 +1101,15 @@ _ScenarioLoader.add_implicit_resolver(
 )
 
 
+def _safe_load(text: str) -> Any:
+    """One YAML document through the strict safe loader (no Python objects, no aliases)."""
+    loader = _ScenarioLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def _yaml_problem(error: yaml.YAMLError) -> Problem:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
@@ -1129,7 +1137,7 @@ def read_yaml(text: str, source: str | None = None) -> dict[str, Any]:
             source,
         )
     try:
-        data = yaml.load(text, Loader=_ScenarioLoader)  # a SafeLoader subclass
+        data = _safe_load(text)
     except yaml.YAMLError as error:
         raise ScenarioError([_yaml_problem(error)], source) from None
     except RecursionError:

@@ -147,9 +147,20 @@ def field_bounds(path: str) -> FieldBounds:
             for item in extra:
                 metadata += list(item.metadata) if isinstance(item, FieldInfo) else [item]
             annotation = base
-    annotation = _strip_optional(annotation)
+    return _numeric_bounds(path, _strip_optional(annotation), metadata)
+
+
+def model_field_bounds(model: type[BaseModel], name: str) -> FieldBounds:
+    """The bounds one model (a section of the scenario) puts on one of its numeric fields."""
+    field = model.model_fields[name]
+    return _numeric_bounds(
+        f"{model.__name__}.{name}", _strip_optional(field.annotation), list(field.metadata)
+    )
+
+
+def _numeric_bounds(where: str, annotation: Any, metadata: list[Any]) -> FieldBounds:
     if annotation not in (int, float):
-        raise ValueError(f"{path}: not a numeric field of the scenario; choose a number field")
+        raise ValueError(f"{where}: not a numeric field of the scenario; choose a number field")
     low, high = -math.inf, math.inf
     for item in metadata:
         if isinstance(item, annotated_types.Ge | annotated_types.Gt):

@@ -44,10 +44,6 @@ TOUR_SWEEP_OUTPUTS = (
 GRID_POINTS = 5
 
 
-def _money(value: float, currency: str) -> str:
-    return layout.money(value, currency)
-
-
 def _sensitivity(plan: Plan, outputs: tuple[str, ...]) -> None:
     scenario = plan.scenario
     currency = scenario.currency
@@ -171,13 +167,13 @@ def _accelerator(plan: Plan) -> None:
     )
     cells[1].metric(
         "Median spend",
-        _money(value("spend_p50"), currency),
-        help=f"Half the draws spend less. Budget: {_money(budget, currency)}; "
-        f"P90 spend: {_money(value('spend_p90'), currency)}.",
+        layout.money(value("spend_p50"), currency),
+        help=f"Half the draws spend less. Budget: {layout.money(budget, currency)}; "
+        f"P90 spend: {layout.money(value('spend_p90'), currency)}.",
     )
     cells[2].metric(
         "Left unspent (median)",
-        _money(budget - value("spend_p50"), currency),
+        layout.money(budget - value("spend_p50"), currency),
         help="Budget less the median spend: what half the draws leave unspent or more.",
     )
     cells = st.columns(3)
@@ -245,14 +241,14 @@ def _roadshow(plan: Plan) -> None:
     )
     cells[2].metric(
         "Cost per person trained",
-        _money(value("cost_per_trained_p50"), currency),
+        layout.money(value("cost_per_trained_p50"), currency),
         help="Median over the draws.",
     )
     cells = st.columns(3)
     cells[0].metric(
         "Cost (median)",
-        _money(value("cost_p50"), currency),
-        help=f"Budget: {_money(value('budget'), currency)}.",
+        layout.money(value("cost_p50"), currency),
+        help=f"Budget: {layout.money(value('budget'), currency)}.",
     )
     cells[1].metric(
         "Chance of overrun",
@@ -261,7 +257,7 @@ def _roadshow(plan: Plan) -> None:
     )
     cells[2].metric(
         "Left unspent (median)",
-        _money(value("budget") - value("cost_p50"), currency),
+        layout.money(value("budget") - value("cost_p50"), currency),
         help="Budget less the median cost.",
     )
 
