@@ -1,6 +1,6 @@
 """Cohort Planner: the Streamlit app's entry point.
 
-Navigation, the shared sidebar and the session's scenario live here; each page in views/
+Navigation, the shared sidebar and the session's scenario live here; each page in pages/
 reads widgets, asks the planning core (through the cache) for a plan, and draws it.
 
 Links: ``?scenario=NAME&version=N&view=exec`` opens a saved version read-only;
@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_support import sidebar, state
+from app_support.navigation import pages, run
 from app_support.share import ShareError, decode_scenario, parse_request
 from planning.scenario import ScenarioError
 from planning.store import StoreError
@@ -45,28 +46,9 @@ def _open_link() -> None:
 _open_link()
 state.working()
 
-editing = not state.exec_view()
-home = st.Page("views/home.py", title="Home", icon=":material/home:", default=editing)
-design = st.Page("views/design.py", title="Design", icon=":material/tune:")
-allocation = st.Page("views/allocation.py", title="Allocation", icon=":material/pie_chart:")
-simulation = st.Page("views/simulation.py", title="Simulation", icon=":material/casino:")
-compare = st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:")
-executive = st.Page(
-    "views/executive.py", title="Executive view", icon=":material/summarize:", default=not editing
-)
-export = st.Page("views/export.py", title="Export", icon=":material/download:")
-
-if editing:
-    pages = {
-        "Plan": [home, design, allocation, simulation],
-        "Share": [compare, executive, export],
-    }
-else:
-    pages = {"Read-only": [executive, allocation, simulation, compare, export]}
-
-navigation = st.navigation(pages)
+navigation = st.navigation(pages(editing=not state.exec_view()))
 link_error = st.session_state.pop("link_error", None)
 if link_error:
     st.error(f"This link could not be opened: {link_error}", icon=":material/link_off:")
 sidebar.render()
-navigation.run()
+run(navigation)

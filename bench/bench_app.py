@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
 import streamlit.testing.v1.app_test as app_test_module  # noqa: E402
-from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from planning.scenario import load_scenario  # noqa: E402
+from tests.apptest_support import ServerPagesManager  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     IDLE,
     chromium_path,
@@ -48,14 +48,6 @@ TARGET_RERUN_MS = 300.0
 TARGET_COLD_START_S = 3.0
 SLIDER = "design.cohort.weight_exponent"
 BUILTINS = sorted(path.stem for path in (ROOT / "scenarios").glob("*.yaml"))
-
-
-class _NavigationPagesManager(PagesManager):
-    """Leave app.py's st.navigation in charge on every AppTest run (see tests/test_app.py)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        PagesManager.uses_pages_directory = False
 
 
 def _values(current: float, count: int) -> list[float]:
@@ -79,7 +71,7 @@ def rerun_times(name: str, changes: int) -> tuple[float, float]:
     at.run()
     at.selectbox(key="sidebar.scenario").set_value(name)
     at.run()
-    at.switch_page("views/design.py")
+    at.switch_page("pages/design.py")
     at.run()
     values = _values(
         load_scenario(ROOT / "scenarios" / f"{name}.yaml").cohort.weight_exponent, changes
@@ -127,7 +119,7 @@ def main() -> int:
     ok = True
 
     os.chdir(ROOT)
-    app_test_module.PagesManager = _NavigationPagesManager  # type: ignore[misc]
+    app_test_module.PagesManager = ServerPagesManager  # type: ignore[misc]
     with tempfile.TemporaryDirectory(prefix="bench-app-") as scratch:
         os.environ["COHORT_PLANNER_LIBRARY"] = str(Path(scratch) / "library")
         os.environ.pop("COHORT_PLANNER_READ_ONLY", None)

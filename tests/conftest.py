@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
+
+from .apptest_support import ServerPagesManager
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -58,3 +61,8 @@ _VALID_SCENARIO: dict[str, Any] = {
 def valid_dict() -> dict[str, Any]:
     """A fresh deep copy of a small valid scenario, as the plain data a YAML file gives."""
     return copy.deepcopy(_VALID_SCENARIO)
+
+
+@pytest.fixture(autouse=True)
+def _app_test_as_on_a_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_test_module, "PagesManager", ServerPagesManager)

@@ -24,7 +24,9 @@ from typing import Any
 import pandas as pd
 import pytest
 import streamlit as st
+import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from app_support.bounds import field_bounds
@@ -48,7 +50,7 @@ from planning.store import Library
 from .conftest import BUILTIN_FILES, ROOT
 
 APP = ROOT / "app.py"
-PAGES = sorted(f"views/{path.name}" for path in (ROOT / "views").glob("*.py"))
+PAGES = sorted(f"pages/{path.name}" for path in (ROOT / "pages").glob("*.py"))
 BUILTIN_NAMES = [path.stem for path in BUILTIN_FILES]
 ACCELERATOR = "community_accelerator_2022"
 ROADSHOW = "community_boost_2018"
@@ -110,9 +112,9 @@ INPUT_TYPES = frozenset(
 # is looked at or taken away, never the scenario. The executive view itself shows no input
 # at all, and no page shows an editing or saving control (checked by the keys below).
 READ_ONLY_ALLOWED: dict[str, frozenset[str]] = {
-    "views/compare.py": frozenset({"multiselect"}),
-    "views/simulation.py": frozenset({"radio", "selectbox"}),
-    "views/export.py": frozenset({"download_button"}),
+    "pages/compare.py": frozenset({"multiselect"}),
+    "pages/simulation.py": frozenset({"radio", "selectbox"}),
+    "pages/export.py": frozenset({"download_button"}),
 }
 # Widget keys that edit or save: none of them may appear in a read-only session.
 EDITING_KEY_PREFIXES = ("design.", "sidebar.")
@@ -230,7 +232,7 @@ def _builtin(name: str) -> Scenario:
 
 
 def test_the_pages_are_found() -> None:
-    assert {"views/home.py", "views/design.py", "views/export.py"} <= set(PAGES)
+    assert {"pages/home.py", "pages/design.py", "pages/export.py"} <= set(PAGES)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -253,8 +255,46 @@ def test_home_and_design_show_the_scenarios_headline(library: Path, name: str) -
     _open(at, name)
     plan = build_plan(_builtin(name))
     _assert_headline_is(at, plan)
-    _page(at, "views/design.py")
+    _page(at, "pages/design.py")
     _assert_headline_is(at, plan)
+
+
+# --- a fresh server's first visitor ----------------------------------------------------------
+
+
+def _first_visit(monkeypatch: pytest.MonkeyPatch, page: str) -> AppTest:
+    """A visitor arriving on ``page`` before any run of app.py on this server.
+
+    With a ``pages/`` folder, Streamlit runs such a page alone in its folder-based mode;
+    every run here starts in that mode, as a fresh server does.
+    """
+    monkeypatch.setattr(app_test_module, "PagesManager", PagesManager)
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
+    at.switch_page(page)
+    return _run(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_first_visit_to_any_page_runs_inside_the_app(
+    library: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    later = _page(_start(), page)
+    at = _first_visit(monkeypatch, page)
+    # app.py ran: its sidebar is there, showing the working scenario.
+    assert at.selectbox(key="sidebar.scenario").value == at.session_state["working"].name
+    assert _errors(at) == []
+    # ... and it ran the page asked for, as a visit on a server already running shows it.
+    assert [title.value for title in at.title] == [title.value for title in later.title]
+    assert [metric.label for metric in at.metric] == [metric.label for metric in later.metric]
+
+
+def test_a_first_visit_to_design_on_a_read_only_server_edits_nothing(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COHORT_PLANNER_READ_ONLY", "1")
+    at = _first_visit(monkeypatch, "pages/design.py")
+    assert at.title[0].value == "Executive view"
+    assert _inputs(at) == []
 
 
 # --- the executive view ----------------------------------------------------------------------
@@ -274,16 +314,16 @@ def _exec_pages(at: AppTest) -> list[str]:
 
 def _assert_read_only(at: AppTest, scenario: Scenario) -> None:
     pages = _exec_pages(at)
-    assert "views/design.py" not in pages
-    assert "views/executive.py" in pages
+    assert "pages/design.py" not in pages
+    assert "pages/executive.py" in pages
     with pytest.raises(ValueError, match="design"):
-        at.switch_page("views/design.py")
+        at.switch_page("pages/design.py")
     inputs, errors = {}, {}
     for page in pages:
         _page(at, page)
         inputs[page], errors[page] = _inputs(at), _errors(at)
         assert at.session_state["working"].scenario == scenario, page
-    assert inputs["views/executive.py"] == []
+    assert inputs["pages/executive.py"] == []
     unexpected = {
         page: [item for item in found if item.split(":")[0] not in READ_ONLY_ALLOWED.get(page, ())]
         for page, found in inputs.items()
@@ -317,7 +357,7 @@ def test_a_read_only_server_shows_no_input(
 def test_the_editing_view_has_inputs(library: Path) -> None:
     # Guards the read-only tests: the same walk finds the sidebar's and the page's inputs.
     at = _start()
-    _page(at, "views/design.py")
+    _page(at, "pages/design.py")
     found = _inputs(at)
     assert "selectbox:sidebar.scenario" in found
     assert "button:sidebar.save" in found
@@ -344,7 +384,7 @@ def test_a_design_edit_moves_the_plan_as_the_core_says(
 ) -> None:
     at = _start()
     _open(at, name)
-    _page(at, "views/design.py")
+    _page(at, "pages/design.py")
     before = _builtin(name)
     expected_scenario = replace(before, {path: value})
     expected, baseline = build_plan(expected_scenario), build_plan(before)
@@ -376,7 +416,7 @@ def test_an_invalid_edit_names_the_field_and_keeps_the_plan(
 ) -> None:
     at = _start()
     _open(at, name)
-    _page(at, "views/design.py")
+    _page(at, "pages/design.py")
     before = _builtin(name)
     with pytest.raises(ValueError, match=re.escape(field)):
         replace(before, {path: value})  # the core refuses it too
@@ -394,7 +434,7 @@ def test_an_invalid_edit_names_the_field_and_keeps_the_plan(
 def test_design_widget_ranges_are_the_models_bounds(library: Path, name: str) -> None:
     at = _start()
     _open(at, name)
-    _page(at, "views/design.py")
+    _page(at, "pages/design.py")
     checked = []
     for widget in [*at.number_input, *at.slider]:
         key = str(widget.key or "")
@@ -414,7 +454,7 @@ def test_design_widget_ranges_are_the_models_bounds(library: Path, name: str) ->
 
 def test_region_table_columns_are_the_models_bounds(library: Path) -> None:
     at = _start()
-    _page(at, "views/design.py")
+    _page(at, "pages/design.py")
     [editor] = [
         frame for frame in at.dataframe if frame.proto.editing_mode != frame.proto.READ_ONLY
     ]
@@ -463,7 +503,7 @@ def test_a_link_that_cannot_be_opened_says_so(
 
 
 def _edit_seats(at: AppTest, seats: int) -> None:
-    _page(at, "views/design.py")
+    _page(at, "pages/design.py")
     at.number_input(key="design.cohort.seats").set_value(seats)
     _run(at)
 
@@ -580,7 +620,7 @@ def test_the_downloads_carry_the_plans_csv(
     export = _export_module()
     at = _start()
     _open(at, name)
-    _page(at, "views/export.py")
+    _page(at, "pages/export.py")
     scenario = _builtin(name)
     expected = export.plan_to_csv(build_plan(scenario))
     keys = _csv_keys(at)
@@ -602,7 +642,7 @@ def test_the_downloads_follow_an_edit(library: Path, downloads: dict[str, Any]) 
     export = _export_module()
     at = _start()
     _edit_seats(at, 60)
-    _page(at, "views/export.py")
+    _page(at, "pages/export.py")
     edited = replace(_builtin(ACCELERATOR), {"cohort.seats": 60})
     expected = export.plan_to_csv(build_plan(edited))["seats.csv"]
     seats_csv = _downloaded(at, downloads, _csv_keys(at)["seats.csv"])

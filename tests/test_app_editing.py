@@ -76,7 +76,7 @@ def _edit_regions(
 
 def _design() -> AppTest:
     """The Design page of a fresh session, on the default scenario (the 2022 accelerator)."""
-    return _page(_start(), "views/design.py")
+    return _page(_start(), "pages/design.py")
 
 
 def _seats_shown(at: AppTest) -> dict[str, int]:
@@ -85,7 +85,7 @@ def _seats_shown(at: AppTest) -> dict[str, int]:
     That table has one row per apportionment method and one column per region code; the row
     of the scenario's own method holds the plan's seats.
     """
-    _page(at, "views/allocation.py")
+    _page(at, "pages/allocation.py")
     method = at.session_state["working"].scenario.cohort.method
     codes = {region.code for region in at.session_state["working"].scenario.regions}
     [table] = [frame.value for frame in at.dataframe if "method" in frame.value.columns]
@@ -226,8 +226,8 @@ def test_a_table_edit_survives_a_visit_to_another_page() -> None:
     _edit_regions(at, edited={lebanon: {"floor": 6}})
     assert at.session_state["working"].scenario == expected
 
-    _page(at, "views/allocation.py")
-    _page(at, "views/design.py")
+    _page(at, "pages/allocation.py")
+    _page(at, "pages/design.py")
 
     assert at.session_state["working"].scenario == expected
     assert at.session_state["working"].dirty

@@ -191,9 +191,8 @@ def test_operations_download_the_seats_csv(page: Any, base_url: str) -> None:
 
 
 def test_a_deep_link_to_a_fresh_server_opens_the_app(browser: Any, tmp_path: Path) -> None:
-    # The pages live in views/, not pages/: a pages/ folder beside app.py puts Streamlit in
-    # its folder-based multipage mode until app.py first runs, so a fresh server's first
-    # visitor at /design would get the page alone (no sidebar, no link handling).
+    # Until app.py first runs, Streamlit treats pages/ as a folder-based multipage app and
+    # would run the page alone (no sidebar, no link handling): navigation.inside_app() stops it.
     expect = sync_api.expect
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(ACTION_TIMEOUT_MS)

@@ -46,7 +46,7 @@ from planning.scenario import (
 
 from .conftest import BUILTIN_FILES, ROOT
 
-DESIGN_PAGE = ROOT / "views" / "design.py"
+DESIGN_PAGE = ROOT / "pages" / "design.py"
 BUILTINS = {path.stem: load_scenario(path) for path in BUILTIN_FILES}
 ACCELERATOR = BUILTINS["community_accelerator_2022"]
 ROADSHOW = BUILTINS["community_boost_2018"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_support import layout, state
+from app_support import layout, navigation, state
+
+navigation.inside_app()
 
 working = layout.page_header(
     "Cohort Planner",
@@ -35,10 +37,10 @@ st.caption(
 
 st.subheader("Where next")
 left, middle, right = st.columns(3)
-left.page_link("views/design.py", label="Design: reshape the scenario", icon=":material/tune:")
+left.page_link("pages/design.py", label="Design: reshape the scenario", icon=":material/tune:")
 middle.page_link(
-    "views/allocation.py", label="Allocation: seats, grants, fairness", icon=":material/pie_chart:"
+    "pages/allocation.py", label="Allocation: seats, grants, fairness", icon=":material/pie_chart:"
 )
 right.page_link(
-    "views/export.py", label="Export: CSV tables and bundle", icon=":material/download:"
+    "pages/export.py", label="Export: CSV tables and bundle", icon=":material/download:"
 )

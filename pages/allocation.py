@@ -13,10 +13,12 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app_support import charts, layout
+from app_support import charts, layout, navigation
 from planning.allocation import allocate_seats
 from planning.plan import Plan, index_description
 from planning.scenario import canonical_json, parse_scenario
+
+navigation.inside_app()
 
 # Fairness index -> (label, how its value reads).
 INDEX_LABELS = {

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_support import charts, layout, state
+from app_support import charts, layout, navigation, state
 from app_support.bounds import field_bounds
 from planning import reference
 from planning.apportion import method_names
@@ -30,6 +30,8 @@ from planning.scenario import (
     Simulation,
     replace,
 )
+
+navigation.inside_app()
 
 BASES = ("population", "internet_users", "expected_applicants", "equal")
 METHOD_LABELS = {

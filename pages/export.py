@@ -12,11 +12,13 @@ import io
 import pandas as pd
 import streamlit as st
 
-from app_support import layout, state
+from app_support import layout, navigation, state
 from planning.export import plan_to_csv, plan_to_xlsx, plan_to_zip
 from planning.plan import Plan
 from planning.scenario import canonical_json, dump_scenario
 from planning.store import slugify
+
+navigation.inside_app()
 
 CSV_MIME = "text/csv"
 ZIP_MIME = "application/zip"

@@ -12,8 +12,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app_support import charts, layout, state
+from app_support import charts, layout, navigation, state
 from planning.plan import Plan
+
+navigation.inside_app()
 
 # A region whose chance of not filling its own seats is at least this is named among the risks.
 UNFILLED_WORTH_NAMING = 0.10

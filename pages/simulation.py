@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_support import charts, layout
+from app_support import charts, layout, navigation
 from app_support.cache import SENSITIVITY_DRAWS, sweep_for, tornado_for
 from planning.plan import Plan
 from planning.scenario import Scenario
@@ -20,6 +20,8 @@ from planning.sensitivity import (
     moved_values,
     value_at,
 )
+
+navigation.inside_app()
 
 ACCELERATOR_OUTPUTS = ("spend_p50", "filled_p50", "p_overrun")
 TOUR_OUTPUTS = ("trained_p50", "cost_p50", "p_reach_goal")

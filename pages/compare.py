@@ -14,12 +14,14 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from app_support import layout, state
+from app_support import layout, navigation, state
 from app_support.cache import plan_for
 from app_support.compare_charts import budget_overlay, seats_overlay
 from planning.plan import Plan
 from planning.scenario import Scenario, ScenarioError
 from planning.store import StoreError
+
+navigation.inside_app()
 
 PICK_KEY = "compare.pick"
 KEPT_KEY = "_compare.kept"
