@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
@@ -497,6 +498,38 @@ def test_a_link_that_cannot_be_opened_says_so(
     # The app carries on with a scenario of its own rather than failing.
     assert isinstance(at.session_state["working"].scenario, Scenario)
     assert at.title
+
+
+def _share_link(at: AppTest) -> dict[str, str]:
+    """Open the sidebar's Share box and read the link's query."""
+    at.session_state["sidebar.share"] = True
+    _run(at)
+    (link,) = [str(code.value) for code in at.sidebar.code]
+    return {key: values[-1] for key, values in parse_qs(urlsplit(link).query).items()}
+
+
+def test_the_share_box_links_a_saved_version_read_only(library: Path) -> None:
+    at = _start()
+    _open(at, ROADSHOW)
+    assert at.sidebar.code == []  # the link is drawn only while the box is open
+    query = _share_link(at)
+    assert query == {"scenario": ROADSHOW, "version": "1", "view": "exec"}
+    opened = _start(query)
+    assert opened.session_state["working"].scenario == _builtin(ROADSHOW)
+    assert _inputs(opened) == []
+
+
+def test_the_share_box_carries_an_unsaved_scenario(library: Path) -> None:
+    at = _start()
+    _edit_seats(at, 61)
+    query = _share_link(at)
+    assert set(query) == {"s", "view"}
+    opened = _start(query)
+    assert opened.session_state["working"].scenario == replace(
+        _builtin(ACCELERATOR), {"cohort.seats": 61}
+    )
+    assert _metrics(opened)["Seats"] == "61"
+    assert _inputs(opened) == []
 
 
 # --- saving ----------------------------------------------------------------------------------

@@ -114,7 +114,17 @@ def _builtin_files() -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted((ROOT / "scenarios").glob("*.yaml"))}
 
 
+def _open_file_box(at: AppTest) -> None:
+    """Open the sidebar's "Open a YAML file" box: its uploader is drawn only while open."""
+    if at.session_state["sidebar.open_file"]:
+        return
+    assert at.sidebar.get("file_uploader") == []
+    at.session_state["sidebar.open_file"] = True
+    _run(at)
+
+
 def _uploaded(at: AppTest, file_name: str, data: bytes) -> None:
+    _open_file_box(at)
     at.file_uploader(key="sidebar.upload").set_value((file_name, data, YAML_TYPE))
     _run(at)
 
@@ -418,6 +428,7 @@ def test_an_upload_without_expected_applicants_says_why(
         scenario_from_dict(valid_dict)
     data = yaml.safe_dump(valid_dict, sort_keys=False).encode("utf-8")
 
+    _open_file_box(at)
     at.file_uploader(key="sidebar.upload").set_value(("test.yaml", data, YAML_TYPE))
     at.run()
 

@@ -4,7 +4,7 @@ One server for the module (``streamlit run app.py`` on a free port, with a scena
 in a temporary folder) and a fresh browser context per journey:
 
 1. A designer opens Design, changes the seats, sees the headline follow, and saves the
-   built-in scenario as a copy from the sidebar.
+   built-in scenario as a copy from the sidebar, then opens the Share box's link.
 2. An executive opens a link to a built-in version in the executive view, sees the summary,
    and finds no control to edit with.
 3. Operations download the seats CSV from Export and get the plan's seats.
@@ -144,6 +144,18 @@ def test_a_designer_changes_seats_and_saves_a_copy(page: Any, base_url: str, lib
     history = Library(library).history(copy)
     assert [(version.number, version.message) for version in history] == [(1, "fewer seats")]
     assert Library(library).load(copy) == edited
+
+    # ... and shares it: the Share box gives a link that opens the copy, read-only.
+    page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary").filter(
+        has_text="Share"
+    ).click()
+    wait_idle(page)
+    link = page.locator("[data-testid='stSidebar'] [data-testid='stCode'] code").inner_text()
+    assert link.strip() == f"{base_url}/?scenario={copy}&version=1&view=exec"
+    viewer = page.context.new_page()
+    _open(viewer, link.strip())
+    expect(viewer.locator("[data-testid='stMain'] h1")).to_have_text("Executive view")
+    expect(_metric(viewer, "Seats")).to_have_text("60")
 
 
 def _controls(page: Any, scope: str) -> list[str]:
