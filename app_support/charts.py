@@ -64,6 +64,9 @@ OUTPUTS: Final[dict[str, tuple[str, str]]] = {
     "gallagher": ("Gallagher index", "index"),
 }
 
+# Money on an axis, compactly: 500k, 1.5M, and a plain 0 (Vega would write "0M").
+SHORT_MONEY_LABELS: Final = "datum.value == 0 ? '0' : format(datum.value, '~s')"
+
 _FORMATS: Final = {"money": ",.0f", "share": ".0%", "count": ",.0f", "index": ".2f"}
 _SHORT_FORMATS: Final = {"money": ".3~s", "share": ".0%", "count": ",.0f", "index": ".2f"}
 
@@ -313,7 +316,11 @@ def grants_bars(grants: pd.DataFrame, seats: pd.DataFrame, *, currency: str | No
         .encode(
             y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=140)),
             yOffset=alt.YOffset("kind:N"),
-            x=alt.X("amount:Q", title=f"Grant per participant{unit}", axis=alt.Axis(format="~s")),
+            x=alt.X(
+                "amount:Q",
+                title=f"Grant per participant{unit}",
+                axis=alt.Axis(labelExpr=SHORT_MONEY_LABELS),
+            ),
             color=alt.Color(
                 "kind:N",
                 scale=alt.Scale(range=[BAR_COLOUR, "#f58518"]),
@@ -525,7 +532,7 @@ def budget_fan(monthly: pd.DataFrame, budget: float, currency: str) -> Chart:
         colours.append("#9ecae9")
     colour_scale = alt.Scale(domain=domain, range=colours)
     legend = _legend(None, len(domain))
-    money_axis = alt.Axis(format="~s", title=f"Cumulative spend ({currency})")
+    money_axis = alt.Axis(labelExpr=SHORT_MONEY_LABELS, title=f"Cumulative spend ({currency})")
     x = alt.X(
         "when:T",
         title=None,

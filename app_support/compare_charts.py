@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from app_support.charts import SHORT_MONEY_LABELS
+
 # Distinct at a glance, also in grey print: Tableau 10's blue, orange, green and purple.
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#b279a2")
 
@@ -124,8 +126,7 @@ def budget_overlay(
             y=alt.Y(
                 "cumulative_p50:Q",
                 title=f"Spent ({currency})",
-                # Vega gives every tick the prefix of the largest ("0M"); label each on its own.
-                axis=alt.Axis(labelExpr="datum.value == 0 ? '0' : format(datum.value, '~s')"),
+                axis=alt.Axis(labelExpr=SHORT_MONEY_LABELS),
             ),
             color=colour,
             tooltip=[

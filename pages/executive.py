@@ -104,10 +104,18 @@ def _map(plan: Plan) -> None:
         st.subheader("The tour")
         st.altair_chart(charts.us_tour_map(plan.tables["stops"]), width="stretch")
     else:
-        st.subheader("Seats by country")
-        st.altair_chart(
-            charts.world_map(plan.tables["seats"], value="seats", title="Seats"), width="stretch"
-        )
+        # Side by side: a world map alone across a wide screen is drawn small (it keeps its
+        # height), and the tracks are the other half of "who gets the seats".
+        countries, tracks = st.columns([3, 2], gap="large")
+        with countries:
+            st.subheader("Seats by country")
+            st.altair_chart(
+                charts.world_map(plan.tables["seats"], value="seats", title="Seats"),
+                width="stretch",
+            )
+        with tracks:
+            st.subheader("Seats by track")
+            st.altair_chart(charts.track_bars(plan.tables["tracks"]), width="stretch")
 
 
 def _budget(plan: Plan) -> None:
