@@ -2,7 +2,8 @@
 
 Bad input never ends in a traceback: every error the user can fix is printed as one or more
 lines naming the field and the fix, and the exit status is 2. Exit 0 means success; exit 1
-is kept for failures of the program itself.
+is a failure of the program itself, reported in one line (the traceback is shown with
+``COHORT_PLANNER_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+# Set to show the traceback of an internal error.
+DEBUG_VARIABLE = "COHORT_PLANNER_DEBUG"
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
@@ -443,3 +448,12 @@ def main(
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return EXIT_USAGE
+    except Exception as error:  # the last resort: a bug, said plainly
+        err.write(
+            f"internal error: {type(error).__name__}: {error}\n"
+            "This is a fault in Cohort Planner, not in your input. "
+            f"Run again with {DEBUG_VARIABLE}=1 to see where it happened.\n"
+        )
+        if os.environ.get(DEBUG_VARIABLE):
+            traceback.print_exc(file=err)
+        return EXIT_INTERNAL

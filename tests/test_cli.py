@@ -238,3 +238,29 @@ def test_list_in_a_fresh_interpreter(library: Path) -> None:
     for path in BUILTIN_FILES:
         assert path.stem in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def _broken_loader(*_args: object, **_kwargs: object) -> None:
+    raise RuntimeError("a bug, injected")
+
+
+def test_a_fault_of_the_program_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COHORT_PLANNER_DEBUG", raising=False)
+    monkeypatch.setattr("planning.cli.load_scenario", _broken_loader)
+    status, out, err = run("validate", str(BUILTIN_FILES[0]))
+    assert status == 1
+    assert out == ""
+    assert err.startswith("internal error: RuntimeError: a bug, injected\n")
+    assert "COHORT_PLANNER_DEBUG=1" in err
+    assert "Traceback" not in err
+
+
+def test_the_debug_variable_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COHORT_PLANNER_DEBUG", "1")
+    monkeypatch.setattr("planning.cli.load_scenario", _broken_loader)
+    status, _, err = run("validate", str(BUILTIN_FILES[0]))
+    assert status == 1
+    assert "Traceback (most recent call last)" in err
+    assert "_broken_loader" in err
