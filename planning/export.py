@@ -52,7 +52,7 @@ import re
 import secrets
 import shutil
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import suppress
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
@@ -636,6 +636,31 @@ def plan_files(plan: Plan, *, exported_at: dt.datetime | None = None) -> dict[st
     return dict(sorted(files.items()))
 
 
+def _zip_stamp(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
+    """A zip entry's date and time for a UTC moment (zip keeps no zone, nor years before 1980)."""
+    year, month, day, hour, minute, second = max(
+        moment, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+    ).timetuple()[:6]
+    return year, month, day, hour, minute, second
+
+
+def _zip_bytes(entries: Iterable[tuple[str, bytes]], moment: dt.datetime) -> bytes:
+    """Entries zipped in the order given, each stamped ``moment``, mode 0644, deflated.
+
+    Nothing else goes into the bytes, so the same entries and moment give the same zip.
+    """
+    stamp = _zip_stamp(moment)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # why: ZipInfo picks 0 on Windows; the bytes must not vary
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, data, compresslevel=9)
+    return buffer.getvalue()
+
+
 def plan_to_zip(plan: Plan, *, exported_at: dt.datetime | None = None) -> bytes:
     """The bundle as zip bytes: same plan and ``exported_at``, same bytes.
 
@@ -643,16 +668,7 @@ def plan_to_zip(plan: Plan, *, exported_at: dt.datetime | None = None) -> bytes:
     zone), mode 0644, deflated.
     """
     moment = _utc(exported_at)
-    stamp = max(moment, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in plan_files(plan, exported_at=moment).items():
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # why: ZipInfo picks 0 on Windows; the bytes must not vary
-            info.external_attr = 0o100644 << 16
-            archive.writestr(info, data, compresslevel=9)
-    return buffer.getvalue()
+    return _zip_bytes(plan_files(plan, exported_at=moment).items(), moment)
 
 
 # --- the workbook --------------------------------------------------------------------------
@@ -673,16 +689,22 @@ def sheet_name(name: str, taken: Collection[str] = ()) -> str:
     return candidate
 
 
-def plan_to_xlsx(plan: Plan) -> bytes:
+def plan_to_xlsx(plan: Plan, *, exported_at: dt.datetime | None = None) -> bytes:
     """The plan as an Excel workbook: one sheet per table, header row bold and frozen.
 
     Cells are those of the CSV files (same rounding, same formula guard); every text cell
     is stored as a string, so Excel never runs one as a formula. Characters XML cannot hold
     (control characters other than tab, line feed, carriage return) become U+FFFD.
     Infinities, which Excel cannot store as numbers, are the strings ``inf`` and ``-inf``.
+
+    The workbook's created and modified times, and its zip entries' times, are
+    ``exported_at`` (UTC, now when None): the same plan and time give the same bytes.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    moment = _utc(exported_at)
 
     # Start from no sheet at all: one sheet per table follows.
     workbook = Workbook()
@@ -702,9 +724,13 @@ def plan_to_xlsx(plan: Plan) -> bytes:
         for heading in sheet[1]:
             heading.font = bold
         sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    # openpyxl's own save stamps the time of saving; its writer alone leaves ours.
+    workbook.properties.created = workbook.properties.modified = moment.replace(tzinfo=None)
+    written = io.BytesIO()
+    ExcelWriter(workbook, zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED)).save()
+    with zipfile.ZipFile(written) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    return _zip_bytes(entries, moment)
 
 
 def _put(target: Any, cell: Cell) -> None:
@@ -737,7 +763,7 @@ def export_files(
     if fmt == "zip":
         return {BUNDLE_NAME: plan_to_zip(plan, exported_at=exported_at)}
     if fmt == "xlsx":
-        return {WORKBOOK_NAME: plan_to_xlsx(plan)}
+        return {WORKBOOK_NAME: plan_to_xlsx(plan, exported_at=exported_at)}
     raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

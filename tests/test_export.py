@@ -542,3 +542,25 @@ def test_failure_while_moving_files_in_puts_the_old_ones_back(
         write_plan(plan, tmp_path, force=True)
     assert moves
     assert listing(tmp_path) == {names[0]: b"old 0\n", names[2]: b"old 2\n"}
+
+
+def test_the_workbook_is_byte_stable_and_carries_the_time_of_export() -> None:
+    plan = plan_of(BUILTIN_FILES[0])
+    moment = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    first = plan_to_xlsx(plan, exported_at=moment)
+    assert plan_to_xlsx(plan, exported_at=moment) == first
+    book = load_workbook(first)
+    assert book.properties.created == book.properties.modified == moment.replace(tzinfo=None)
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        # Zip keeps times to two seconds: 05:06:07 is stored as 05:06:06.
+        assert {info.date_time for info in archive.infolist()} == {(2026, 3, 4, 5, 6, 6)}
+        assert archive.testzip() is None
+    # A second later is another workbook with the same cells.
+    later = plan_to_xlsx(plan, exported_at=moment + dt.timedelta(seconds=1))
+    assert later != first
+    assert _sheets(later) == _sheets(first)
+
+
+def _sheets(data: bytes) -> dict[str, list[tuple[object, ...]]]:
+    book = load_workbook(data)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
