@@ -31,11 +31,18 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import ErrorDetails
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 MAX_SCENARIO_BYTES = 1_000_000
 MAX_MONEY = 1e11
@@ -59,6 +66,18 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
+def _number_kind(annotation: Any) -> str | None:
+    """ "a whole number" or "a number" for an int or float field (maybe optional), else None."""
+    if annotation is int:
+        return "a whole number"
+    if annotation is float:
+        return "a number"
+    kinds = [_number_kind(arg) for arg in get_args(annotation) if arg is not type(None)]
+    if "a number" in kinds:
+        return "a number"
+    return "a whole number" if "a whole number" in kinds else None
+
+
 class _Model(BaseModel):
     """Base for every section: frozen, strict about unknown keys, validated on assignment."""
 
@@ -68,6 +87,30 @@ class _Model(BaseModel):
         str_strip_whitespace=True,
         validate_default=True,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number field takes a number: ``true`` is not 1, and ``"80"`` is not 80.
+
+        Pydantic would quietly convert both; a scenario file that says ``seats: true`` or
+        quotes a figure is more likely a slip than a wish, so it is refused with the field.
+        """
+        name = info.field_name
+        if name is None or not isinstance(value, bool | str):
+            return value
+        kind = _number_kind(cls.model_fields[name].annotation)
+        if kind is None:
+            return value
+        if isinstance(value, bool):
+            raise PydanticCustomError(
+                "number_not_bool", "expected {kind}, got true/false", {"kind": kind}
+            )
+        raise PydanticCustomError(
+            "number_not_text",
+            "expected {kind}, got the text '{text}'",
+            {"kind": kind, "text": value},
+        )
 
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -628,6 +671,10 @@ def _fix_for(error: ErrorDetails) -> str:
         return "shorten it"
     if kind == "int_from_float":
         return "give a whole number"
+    if kind in {"number_not_bool", "number_not_text"}:
+        wanted = str(ctx.get("kind", "a number"))
+        example = "80" if wanted == "a whole number" else "0.25 or 3200000"
+        return f"write {wanted} in digits, without quotes, e.g. {example}"
     if kind == "bool_type" or kind == "string_type":
         return (
             "give a value of the right type: "

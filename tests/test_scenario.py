@@ -441,7 +441,7 @@ FIELD_CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
         ["less than 1"],
     ),
     "negative budget": ([("budget.total", -1)], "budget.total", ["at least 0"]),
-    "seats as words": ([("cohort.seats", "twenty")], "cohort.seats", ["integer"]),
+    "seats as words": ([("cohort.seats", "twenty")], "cohort.seats", ["whole number"]),
     "total as words": ([("budget.total", "lots")], "budget.total", ["number"]),
     "phases as a string": ([("phases", "three months")], "phases", ["type"]),
     "name as a number": ([("name", 2020)], "name", ["string"]),
@@ -1023,3 +1023,37 @@ def test_shipped_schema_file_matches_the_model() -> None:
     assert shipped == json.loads(json.dumps(json_schema())), (
         "schema/scenario.schema.json is stale: run python tools/export_schema.py"
     )
+
+
+# Pydantic would read true as 1 and "80" as 80; a scenario file saying so is refused instead.
+LAX_NUMBERS = {
+    "seats: true": ("cohort.seats", True, "a whole number", "true/false"),
+    "seats: '80'": ("cohort.seats", "80", "a whole number", "the text '80'"),
+    "budget: '1000000'": ("budget.total", "1000000", "a number", "the text '1000000'"),
+    "drop-out: false": ("simulation.dropout_per_month", False, "a number", "true/false"),
+    "region floor: '2'": ("regions.0.floor", "2", "a whole number", "the text '2'"),
+}
+
+
+@pytest.mark.parametrize("case", list(LAX_NUMBERS), ids=list(LAX_NUMBERS))
+def test_numbers_are_not_read_from_booleans_or_text(valid_dict: dict[str, Any], case: str) -> None:
+    where, value, kind, got = LAX_NUMBERS[case]
+    edit(valid_dict, where, value)
+    (problem,) = problems_of(valid_dict)
+    assert problem.path == where.replace(".0.", "[0].")
+    assert problem.message == f"expected {kind}, got {got}"
+    assert problem.fix.startswith(f"write {kind} in digits")
+
+
+def test_a_whole_number_written_as_a_float_is_still_a_whole_number(
+    valid_dict: dict[str, Any],
+) -> None:
+    edit(valid_dict, "cohort.seats", 20.0)
+    seats = scenario_from_dict(valid_dict).cohort.seats
+    assert seats == 20
+    assert type(seats) is int
+
+
+def test_text_fields_still_take_text_that_looks_like_a_number(valid_dict: dict[str, Any]) -> None:
+    edit(valid_dict, "name", "2020")
+    assert scenario_from_dict(valid_dict).name == "2020"
