@@ -75,8 +75,11 @@ def _picker(working: state.Working) -> None:
         return
     history = lib.history(working.name)
     labels = {
-        version.number: f"v{version.number} · {version.saved_at:%Y-%m-%d %H:%M}"
-        + (f" · {version.message}" if version.message else "")
+        version.number: " · ".join(
+            part
+            for part in (f"v{version.number}", state.saved_when(version), version.message)
+            if part
+        )
         for version in history
     }
     st.session_state["sidebar.version"] = working.version

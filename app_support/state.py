@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from planning.scenario import Scenario, scenario_hash
-from planning.store import Library, StoreError
+from planning.store import Library, StoreError, Version
 
 READ_ONLY_ENV = "COHORT_PLANNER_READ_ONLY"
 DEFAULT_SCENARIO = "community_accelerator_2022"
@@ -61,6 +61,12 @@ def exec_view() -> bool:
 def library() -> Library:
     """The scenario library (honours COHORT_PLANNER_LIBRARY)."""
     return Library()
+
+
+def saved_when(version: Version) -> str | None:
+    """When a version was saved, for people; None for a built-in, whose file time (a clone's
+    or a checkout's) says nothing about the scenario."""
+    return None if version.builtin else f"{version.saved_at:%Y-%m-%d %H:%M}"
 
 
 def load(name: str, version: int | None = None) -> Working:

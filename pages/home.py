@@ -26,7 +26,7 @@ rows = [
         "title": entry.title,
         "kind": "built-in" if entry.builtin else "saved",
         "versions": entry.versions,
-        "last saved": entry.latest.saved_at.strftime("%Y-%m-%d %H:%M"),
+        "last saved": state.saved_when(entry.latest),
     }
     for entry in state.library().entries()
 ]

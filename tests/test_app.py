@@ -579,6 +579,18 @@ def test_saving_a_builtin_makes_a_copy_and_leaves_the_file_alone(library: Path) 
     assert {path: path.read_bytes() for path in BUILTIN_FILES} == originals
 
 
+def test_version_labels_give_the_save_time_of_saved_versions_only(library: Path) -> None:
+    at = _start()
+    # A built-in's file time is a clone's or a checkout's, not a save: it is not shown.
+    assert at.selectbox(key="sidebar.version").options == ["v1 · built-in"]
+    _edit_seats(at, 60)
+    _save(at, "fewer seats")
+    (version,) = Library(library).history(f"{ACCELERATOR}-copy")
+    assert at.selectbox(key="sidebar.version").options == [
+        f"v1 · {version.saved_at:%Y-%m-%d %H:%M} · fewer seats"
+    ]
+
+
 def test_the_sidebar_sees_an_edit_in_the_same_run(library: Path) -> None:
     at = _start()
     _edit_seats(at, 60)
