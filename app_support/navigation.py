@@ -6,7 +6,8 @@ first visitor arriving on a deep link (say ``/design``) would get that page run 
 no sidebar, no link handling, no read-only check. Every page therefore starts with
 :func:`inside_app`: when app.py is not around the page, it hands navigation to the app's
 own page list (which ends the folder mode for the whole server) and reruns, and the rerun
-goes through app.py to the same page.
+goes through app.py to the same page (or to the landing page, when the read-only
+navigation does not offer it).
 """
 
 from __future__ import annotations

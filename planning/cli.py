@@ -454,6 +454,6 @@ def main(
             "This is a fault in Cohort Planner, not in your input. "
             f"Run again with {DEBUG_VARIABLE}=1 to see where it happened.\n"
         )
-        if os.environ.get(DEBUG_VARIABLE):
+        if os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no"):
             traceback.print_exc(file=err)
         return EXIT_INTERNAL

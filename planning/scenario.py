@@ -31,15 +31,15 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -66,18 +66,6 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def _number_kind(annotation: Any) -> str | None:
-    """ "a whole number" or "a number" for an int or float field (maybe optional), else None."""
-    if annotation is int:
-        return "a whole number"
-    if annotation is float:
-        return "a number"
-    kinds = [_number_kind(arg) for arg in get_args(annotation) if arg is not type(None)]
-    if "a number" in kinds:
-        return "a number"
-    return "a whole number" if "a whole number" in kinds else None
-
-
 class _Model(BaseModel):
     """Base for every section: frozen, strict about unknown keys, validated on assignment."""
 
@@ -88,33 +76,44 @@ class _Model(BaseModel):
         validate_default=True,
     )
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        """A number field takes a number: ``true`` is not 1, and ``"80"`` is not 80.
 
-        Pydantic would quietly convert both; a scenario file that says ``seats: true`` or
-        quotes a figure is more likely a slip than a wish, so it is refused with the field.
-        """
-        name = info.field_name
-        if name is None or not isinstance(value, bool | str):
-            return value
-        kind = _number_kind(cls.model_fields[name].annotation)
-        if kind is None:
-            return value
+# Longest piece of a wrong value quoted back in a message.
+_QUOTED_CHARS = 40
+
+
+def _numbers_only(kind: str) -> BeforeValidator:
+    """Refuse ``true``/``false`` and text where a number is due.
+
+    Pydantic would quietly read ``true`` as 1 and ``"80"`` as 80; a scenario file (or link,
+    or upload) saying so is more likely a slip than a wish, so it is refused with the field.
+    """
+
+    def check(value: Any) -> Any:
         if isinstance(value, bool):
             raise PydanticCustomError(
                 "number_not_bool", "expected {kind}, got true/false", {"kind": kind}
             )
-        raise PydanticCustomError(
-            "number_not_text",
-            "expected {kind}, got the text '{text}'",
-            {"kind": kind, "text": value},
-        )
+        if isinstance(value, str):
+            text = value if len(value) <= _QUOTED_CHARS else value[:_QUOTED_CHARS] + "…"
+            raise PydanticCustomError(
+                "number_not_text",
+                "expected {kind}, got the text '{text}'",
+                {"kind": kind, "text": text},
+            )
+        return value
+
+    return BeforeValidator(check)
 
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY)]
+Int = Annotated[int, _numbers_only("a whole number")]
+Float = Annotated[float, _numbers_only("a number")]
+# The check around the optional type, not inside it: the field's bounds then stay bounds
+# of the number in the JSON schema (minimum, maximum).
+MaybeInt = Annotated[int | None, _numbers_only("a whole number")]
+MaybeFloat = Annotated[float | None, _numbers_only("a number")]
+# Bounds before the check, so the JSON schema still shows them as minimum and maximum.
+Share = Annotated[float, Field(ge=0.0, le=1.0), _numbers_only("a number")]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY), _numbers_only("a number")]
 
 
 class Phase(_Model):
@@ -126,7 +125,7 @@ class Phase(_Model):
         pattern=CODE_PATTERN,
         description="Short name of the phase, used by costs and disbursements (e.g. training).",
     )
-    months: int = Field(
+    months: Int = Field(
         ge=0, le=36, description="Length of the phase in whole months (at least 1 to take part)."
     )
 
@@ -146,7 +145,7 @@ class Track(_Model):
         pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
         description="BCP 47 language code the track is taught in (e.g. 'pt', 'es', 'ar').",
     )
-    seats: int | None = Field(
+    seats: MaybeInt = Field(
         default=None,
         ge=0,
         le=1_000_000,
@@ -155,19 +154,19 @@ class Track(_Model):
             "(e.g. one cohort of 16); ignored otherwise."
         ),
     )
-    sessions_per_stop: int | None = Field(
+    sessions_per_stop: MaybeInt = Field(
         default=None,
         ge=0,
         le=50,
         description="Roadshow audiences: training sessions for this audience at each stop.",
     )
-    seats_per_session: int | None = Field(
+    seats_per_session: MaybeInt = Field(
         default=None,
         ge=1,
         le=100_000,
         description="Roadshow audiences: places in one session.",
     )
-    show_up_rate: float | None = Field(
+    show_up_rate: MaybeFloat = Field(
         default=None,
         ge=0.0,
         le=1.0,
@@ -178,7 +177,7 @@ class Track(_Model):
         max_length=120,
         description="What counts as a good outcome for this audience (e.g. 'a new or better job').",
     )
-    outcome_rate: float | None = Field(
+    outcome_rate: MaybeFloat = Field(
         default=None,
         ge=0.0,
         le=1.0,
@@ -206,16 +205,16 @@ class Region(_Model):
     track: str = Field(
         min_length=1, max_length=40, description="Code of the track this region belongs to."
     )
-    population: float | None = Field(
+    population: MaybeFloat = Field(
         default=None, ge=0, le=1e10, description="Override of the reference population (people)."
     )
-    internet_users_share: float | None = Field(
+    internet_users_share: MaybeFloat = Field(
         default=None,
         ge=0.0,
         le=1.0,
         description="Override of the share of the population online (0-1).",
     )
-    price_level: float | None = Field(
+    price_level: MaybeFloat = Field(
         default=None,
         gt=0.0,
         le=20.0,
@@ -223,7 +222,7 @@ class Region(_Model):
             "Override of the price level ratio (USA = 1): 0.5 means a dollar buys twice as much."
         ),
     )
-    expected_applicants: float | None = Field(
+    expected_applicants: MaybeFloat = Field(
         default=None,
         ge=0,
         le=1e8,
@@ -232,22 +231,22 @@ class Region(_Model):
             "expected applicants are split by internet users."
         ),
     )
-    need: float = Field(
+    need: Float = Field(
         default=1.0,
         ge=0.0,
         le=1000.0,
         description="Need score for the 'need' grant rule (relative; 1 = average need).",
     )
-    priority: float = Field(
+    priority: Float = Field(
         default=1.0,
         ge=0.0,
         le=100.0,
         description="Designer's priority multiplier on the region's weight (1 = neutral).",
     )
-    floor: int = Field(
+    floor: Int = Field(
         default=0, ge=0, le=1_000_000, description="Fewest seats this region may get."
     )
-    cap: int | None = Field(
+    cap: MaybeInt = Field(
         default=None,
         ge=0,
         le=1_000_000,
@@ -263,16 +262,16 @@ class Region(_Model):
 class Eligibility(_Model):
     """Who may apply, and the share of applicants expected to pass each rule."""
 
-    leader_min_age: int = Field(
+    leader_min_age: Int = Field(
         default=18, ge=0, le=120, description="Youngest age, in years, a leader may apply at."
     )
-    community_min_age_months: int = Field(
+    community_min_age_months: Int = Field(
         default=0,
         ge=0,
         le=600,
         description="How many months the community must have existed for, at the least.",
     )
-    min_members_online: int = Field(
+    min_members_online: Int = Field(
         default=0,
         ge=0,
         le=100_000_000,
@@ -301,20 +300,20 @@ class Eligibility(_Model):
 class BlendWeights(_Model):
     """Mix of weight bases used when cohort.weight_basis is 'blend'; normalised to sum 1."""
 
-    population: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of population.")
-    internet_users: float = Field(
+    population: Float = Field(default=0.0, ge=0.0, le=1.0, description="Share of population.")
+    internet_users: Float = Field(
         default=0.0, ge=0.0, le=1.0, description="Share of internet users."
     )
-    expected_applicants: float = Field(
+    expected_applicants: Float = Field(
         default=0.0, ge=0.0, le=1.0, description="Share of expected applicants."
     )
-    equal: float = Field(default=0.0, ge=0.0, le=1.0, description="Share split equally.")
+    equal: Float = Field(default=0.0, ge=0.0, le=1.0, description="Share split equally.")
 
 
 class Cohort(_Model):
     """How many seats there are and how they are split."""
 
-    seats: int = Field(ge=1, le=1_000_000, description="Total seats (participants) in the cohort.")
+    seats: Int = Field(ge=1, le=1_000_000, description="Total seats (participants) in the cohort.")
     method: Method = Field(default="hamilton", description="Apportionment method for the seats.")
     weight_basis: WeightBasis = Field(
         default="internet_users", description="What each region's share is proportional to."
@@ -323,7 +322,7 @@ class Cohort(_Model):
         default_factory=BlendWeights,
         description="Mix of bases when weight_basis is 'blend'.",
     )
-    weight_exponent: float = Field(
+    weight_exponent: Float = Field(
         default=1.0,
         ge=0.0,
         le=1.0,
@@ -332,7 +331,7 @@ class Cohort(_Model):
             "(Penrose), 0 = equal per region."
         ),
     )
-    expected_applicants: int = Field(
+    expected_applicants: Int = Field(
         default=0,
         ge=0,
         le=100_000_000,
@@ -358,13 +357,13 @@ class Disbursement(_Model):
     """One payment of the grant: a share of it, paid at a point in a phase."""
 
     phase: str = Field(min_length=1, max_length=40, description="Phase in which it is paid.")
-    at: float = Field(
+    at: Float = Field(
         default=0.0,
         ge=0.0,
         lt=1.0,
         description="When in the phase, as a fraction of it: 0 = its start, 0.5 = its midpoint.",
     )
-    share: float = Field(gt=0.0, le=1.0, description="Share of the grant paid then (0-1].")
+    share: Float = Field(gt=0.0, le=1.0, description="Share of the grant paid then (0-1].")
 
 
 class Budget(_Model):
@@ -374,7 +373,7 @@ class Budget(_Model):
     grant_cap: Money = Field(description="Largest grant one participant may receive.")
     grant_floor: Money = Field(default=0.0, description="Smallest grant a participant receives.")
     grant_rule: GrantRule = Field(default="equal", description="How grants are split.")
-    grant_unit: float = Field(
+    grant_unit: Float = Field(
         default=1.0,
         gt=0.0,
         le=1_000_000.0,
@@ -387,7 +386,7 @@ class Budget(_Model):
     fixed_costs_per_month: Money = Field(
         default=0.0, description="Programme costs per month regardless of size (staff, venue)."
     )
-    contingency_share: float = Field(
+    contingency_share: Float = Field(
         default=0.0,
         ge=0.0,
         le=0.5,
@@ -405,14 +404,14 @@ class Budget(_Model):
 class Simulation(_Model):
     """Monte Carlo settings."""
 
-    draws: int = Field(default=10_000, ge=100, le=1_000_000, description="Number of draws.")
-    seed: int = Field(
+    draws: Int = Field(default=10_000, ge=100, le=1_000_000, description="Number of draws.")
+    seed: Int = Field(
         default=20_200_901, ge=0, le=2**32 - 1, description="Seed of the random generator."
     )
-    dropout_per_month: float = Field(
+    dropout_per_month: Float = Field(
         default=0.02, ge=0.0, le=0.5, description="Share of participants leaving each month."
     )
-    applicant_dispersion: float = Field(
+    applicant_dispersion: Float = Field(
         default=0.1,
         ge=0.0,
         le=10.0,
@@ -421,13 +420,13 @@ class Simulation(_Model):
             "(0 = Poisson)."
         ),
     )
-    demand_correlation: float = Field(
+    demand_correlation: Float = Field(
         default=0.5,
         ge=0.0,
         le=1.0,
         description="How much a strong or weak year moves all regions together (0-1).",
     )
-    cost_uncertainty: float = Field(
+    cost_uncertainty: Float = Field(
         default=0.1,
         ge=0.0,
         le=1.0,
@@ -440,7 +439,7 @@ class Simulation(_Model):
         default=True,
         description="Give seats a region cannot fill to regions with eligible applicants to spare.",
     )
-    sensitivity_share: float = Field(
+    sensitivity_share: Float = Field(
         default=0.2,
         gt=0.0,
         le=0.9,
@@ -472,7 +471,7 @@ class Roadshow(_Model):
         max_length=60,
         description="Only cities in these states (two-letter codes); empty = every state.",
     )
-    min_population: int = Field(
+    min_population: Int = Field(
         default=100_000,
         ge=0,
         le=100_000_000,
@@ -484,7 +483,7 @@ class Roadshow(_Model):
     banned: tuple[Annotated[str, Field(pattern=CITY_PATTERN)], ...] = Field(
         default=(), max_length=5000, description="Cities that must not be stops, by id."
     )
-    extend_to: int | None = Field(
+    extend_to: MaybeInt = Field(
         default=None,
         ge=1,
         le=2000,
@@ -492,19 +491,19 @@ class Roadshow(_Model):
             "Stops after an extension of the tour (e.g. 30 extended to 50); none when left out."
         ),
     )
-    group_floor: int = Field(
+    group_floor: Int = Field(
         default=0, ge=0, le=1000, description="Fewest stops in each group (state or region)."
     )
-    group_cap: int | None = Field(
+    group_cap: MaybeInt = Field(
         default=None,
         ge=0,
         le=1000,
         description="Most stops in each group; no cap when left out.",
     )
-    partners_per_stop: float = Field(
+    partners_per_stop: Float = Field(
         default=0.0, ge=0.0, le=1000.0, description="Local partner organisations per stop."
     )
-    colleges_per_stop: float = Field(
+    colleges_per_stop: Float = Field(
         default=0.0, ge=0.0, le=100.0, description="Community colleges partnering per stop."
     )
     cost_per_stop: Money = Field(
@@ -513,19 +512,19 @@ class Roadshow(_Model):
     cost_per_attendee: Money = Field(
         default=0.0, description="Cost per person who attends (materials, food)."
     )
-    weeks_available: int = Field(
+    weeks_available: Int = Field(
         default=52, ge=1, le=260, description="Weeks in which stops can be scheduled."
     )
-    stops_per_week: int = Field(
+    stops_per_week: Int = Field(
         default=1, ge=1, le=14, description="Most stops the tour can make in one week."
     )
-    reach_goal: int = Field(
+    reach_goal: Int = Field(
         default=0,
         ge=0,
         le=1_000_000_000,
         description="People to train by the end of the calendar (0 = no goal).",
     )
-    show_up_uncertainty: float = Field(
+    show_up_uncertainty: Float = Field(
         default=0.1,
         ge=0.0,
         le=1.0,
@@ -534,7 +533,7 @@ class Roadshow(_Model):
             "year moves every stop and audience together (0 = rates exactly as given)."
         ),
     )
-    spread_km: float = Field(
+    spread_km: Float = Field(
         default=100.0,
         ge=1.0,
         le=1000.0,
@@ -548,7 +547,9 @@ class Roadshow(_Model):
 class Scenario(_Model):
     """One edition of a programme: every input a plan needs."""
 
-    schema_version: Literal[1] = Field(default=1, description="Version of this file format.")
+    schema_version: Annotated[Literal[1], _numbers_only("the number 1")] = Field(
+        default=1, description="Version of this file format."
+    )
     kind: Kind = Field(description="'accelerator' (cohort of leaders) or 'roadshow' (city tour).")
     name: str = Field(min_length=1, max_length=120, description="Display name of the scenario.")
     description: str = Field(
@@ -673,7 +674,7 @@ def _fix_for(error: ErrorDetails) -> str:
         return "give a whole number"
     if kind in {"number_not_bool", "number_not_text"}:
         wanted = str(ctx.get("kind", "a number"))
-        example = "80" if wanted == "a whole number" else "0.25 or 3200000"
+        example = {"a whole number": "80", "the number 1": "1"}.get(wanted, "0.25 or 3200000")
         return f"write {wanted} in digits, without quotes, e.g. {example}"
     if kind == "bool_type" or kind == "string_type":
         return (
@@ -1145,6 +1146,12 @@ _ScenarioLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
+)
+# YAML 1.1 wants a dot in a float (1.0e+6); YAML 1.2, JSON and people write 1e6 and 2.5e5.
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
 )
 
 

@@ -264,3 +264,14 @@ def test_the_debug_variable_shows_the_traceback(monkeypatch: pytest.MonkeyPatch)
     assert status == 1
     assert "Traceback (most recent call last)" in err
     assert "_broken_loader" in err
+
+
+@pytest.mark.parametrize("setting", ["", "0", "false"])
+def test_the_debug_variable_off_shows_no_traceback(
+    monkeypatch: pytest.MonkeyPatch, setting: str
+) -> None:
+    monkeypatch.setenv("COHORT_PLANNER_DEBUG", setting)
+    monkeypatch.setattr("planning.cli.load_scenario", _broken_loader)
+    status, _, err = run("validate", str(BUILTIN_FILES[0]))
+    assert status == 1
+    assert "Traceback" not in err

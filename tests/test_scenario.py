@@ -1032,6 +1032,10 @@ LAX_NUMBERS = {
     "budget: '1000000'": ("budget.total", "1000000", "a number", "the text '1000000'"),
     "drop-out: false": ("simulation.dropout_per_month", False, "a number", "true/false"),
     "region floor: '2'": ("regions.0.floor", "2", "a whole number", "the text '2'"),
+    "a cost: '800'": ("budget.participant_costs.training", "800", "a number", "the text '800'"),
+    "a cost: true": ("budget.participant_costs.training", True, "a number", "true/false"),
+    "schema version: true": ("schema_version", True, "the number 1", "true/false"),
+    "long text, clipped": ("cohort.seats", "9" * 100, "a whole number", f"the text '{'9' * 40}…'"),
 }
 
 
@@ -1052,6 +1056,18 @@ def test_a_whole_number_written_as_a_float_is_still_a_whole_number(
     seats = scenario_from_dict(valid_dict).cohort.seats
     assert seats == 20
     assert type(seats) is int
+
+
+def test_exponents_are_numbers(valid_dict: dict[str, Any]) -> None:
+    # YAML 1.1 reads 1e6 as text (its floats need a dot); people and JSON write it anyway.
+    text = yaml.safe_dump(valid_dict).replace("total: 1000000", "total: 1e6")
+    assert "total: 1e6" in text
+    text = text.replace("grant_cap: 50000", "grant_cap: 5.0e+4")
+    scenario = parse_scenario(
+        text.replace("fixed_costs_per_month: 1000", "fixed_costs_per_month: 1E3")
+    )
+    assert (scenario.budget.total, scenario.budget.grant_cap) == (1_000_000.0, 50_000.0)
+    assert scenario.budget.fixed_costs_per_month == 1_000.0
 
 
 def test_text_fields_still_take_text_that_looks_like_a_number(valid_dict: dict[str, Any]) -> None:
