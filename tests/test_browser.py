@@ -202,7 +202,17 @@ def test_operations_download_the_seats_csv(page: Any, base_url: str) -> None:
     assert len(seats) == len(scenario.regions)
 
 
-def test_a_deep_link_to_a_fresh_server_opens_the_app(browser: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("path", "title", "scenario"),
+    [
+        ("/design", "Design", SCENARIO),
+        ("/executive?scenario=community_boost_2018&version=1&view=exec", "Executive view", None),
+    ],
+    ids=["design", "executive link"],
+)
+def test_a_deep_link_to_a_fresh_server_opens_the_app(
+    browser: Any, tmp_path: Path, path: str, title: str, scenario: str | None
+) -> None:
     # Until app.py first runs, Streamlit treats pages/ as a folder-based multipage app and
     # would run the page alone (no sidebar, no link handling): navigation.inside_app() stops it.
     expect = sync_api.expect
@@ -211,11 +221,18 @@ def test_a_deep_link_to_a_fresh_server_opens_the_app(browser: Any, tmp_path: Pat
     try:
         with running_app(tmp_path / "library") as url:
             page = context.new_page()
-            _open(page, f"{url}/design")
-            expect(page.locator("[data-testid='stMain'] h1")).to_have_text("Design")
-            expect(_widget(page, "sidebar.scenario")).to_be_visible(timeout=3_000)
+            _open(page, f"{url}{path}")
+            expect(page.locator("[data-testid='stMain'] h1")).to_have_text(title)
             navigation = page.locator("[data-testid='stSidebarNav']").inner_text()
-            assert "Home" in navigation
             assert "app" not in navigation.split()
+            if scenario is not None:
+                # The editing app: its sidebar, on the default scenario.
+                expect(_widget(page, "sidebar.scenario")).to_be_visible(timeout=3_000)
+                assert "Home" in navigation
+            else:
+                # The link was read: the tour it names, read-only.
+                expect(_metric(page, "Stops")).to_have_text("30")
+                assert "Design" not in navigation
+                assert _controls(page, "[data-testid='stMain']") == []
     finally:
         context.close()
