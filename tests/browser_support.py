@@ -94,6 +94,7 @@ def running_app(
     *,
     env: Mapping[str, str] | None = None,
     timeout: float = START_TIMEOUT_S,
+    folder: Path = ROOT,
 ) -> Iterator[str]:
     """Run the app on a free port with ``library`` as its scenario library; yield its URL.
 
@@ -105,6 +106,9 @@ def running_app(
         Extra environment variables for the server (e.g. ``COHORT_PLANNER_READ_ONLY``).
     timeout
         Seconds to wait for the health endpoint before giving up.
+    folder
+        Where ``app.py`` is (the repository's by default; the benchmark points it at a
+        bare Streamlit app to measure Streamlit's own start).
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -132,7 +136,7 @@ def running_app(
             # A process group of its own, so stopping it stops whatever it started too.
             process = subprocess.Popen(
                 command,
-                cwd=ROOT,
+                cwd=folder,
                 env=server_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
