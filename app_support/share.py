@@ -99,10 +99,23 @@ def share_query(
     scenario: Scenario | None = None,
     view: str = "exec",
 ) -> str:
-    """The query string of a link (``?scenario=...``)."""
+    """The query string of a link (``?scenario=...``).
+
+    Raises
+    ------
+    ShareError
+        When the scenario is too large to travel in a link (more than
+        :data:`MAX_PAYLOAD_CHARS`): a link the receiving side would refuse is never given.
+    """
     params: dict[str, str] = {}
     if scenario is not None:
-        params["s"] = encode_scenario(scenario)
+        payload = encode_scenario(scenario)
+        if len(payload) > MAX_PAYLOAD_CHARS:
+            raise ShareError(
+                f"this scenario needs {len(payload):,} characters in a link, more than the "
+                f"{MAX_PAYLOAD_CHARS:,} a link may carry; save it, then share the saved version"
+            )
+        params["s"] = payload
     elif name is not None:
         params["scenario"] = name
         if version is not None:

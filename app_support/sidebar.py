@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_support import state
-from app_support.share import app_root, share_query
+from app_support.share import ShareError, app_root, share_query
 from planning.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
 from planning.store import StoreError, check_name, slugify
 
@@ -143,7 +143,11 @@ def _share(working: state.Working) -> None:
         if not box.open:
             return
         if working.dirty or working.shared:
-            query = share_query(scenario=working.scenario)
+            try:
+                query = share_query(scenario=working.scenario)
+            except ShareError as error:
+                st.warning(f"No link: {error}.", icon=":material/link_off:")
+                return
             st.caption("This link carries the unsaved scenario itself.")
         else:
             query = share_query(name=working.name, version=working.version)

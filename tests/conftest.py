@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import random
+import string
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,28 @@ _VALID_SCENARIO: dict[str, Any] = {
 def valid_dict() -> dict[str, Any]:
     """A fresh deep copy of a small valid scenario, as the plain data a YAML file gives."""
     return copy.deepcopy(_VALID_SCENARIO)
+
+
+@pytest.fixture
+def oversized_dict(valid_dict: dict[str, Any]) -> dict[str, Any]:
+    """A valid scenario too large to travel in a share link: every reference country with
+    full data, each under a 120-character name of random letters (which do not compress)."""
+    from planning import reference
+
+    countries = reference.countries()
+    complete = countries[countries["population"].notna() & countries["internet_users_pct"].notna()]
+    letters = random.Random(20261121)
+    valid_dict["regions"] = [
+        {
+            "code": code,
+            "track": "en",
+            "name": "".join(letters.choice(string.ascii_letters) for _ in range(120)),
+        }
+        for code in complete.index
+    ]
+    valid_dict["cohort"]["seats"] = 400
+    valid_dict["cohort"]["expected_applicants"] = 4_000
+    return valid_dict
 
 
 @pytest.fixture(autouse=True)

@@ -535,3 +535,18 @@ def test_the_sidebar_loads_the_version_and_scenario_picked() -> None:
     assert (working.version, working.scenario.cohort.seats) == (2, 70)
     assert at.number_input(key="design.cohort.seats").value == 70
     _assert_headline_is(at, build_plan(lib.load(name, 2)))
+
+
+def test_an_upload_too_large_for_a_link_is_shared_by_saving(
+    oversized_dict: dict[str, Any],
+) -> None:
+    at = _start()
+    data = yaml.safe_dump(oversized_dict, sort_keys=False).encode("utf-8")
+    _uploaded(at, "big.yaml", data)
+    assert at.session_state["working"].shared
+    at.session_state["sidebar.share"] = True
+    _run(at)
+    assert at.sidebar.code == []
+    (warning,) = [str(item.value) for item in at.sidebar.warning]
+    assert warning.startswith("No link: this scenario needs ")
+    assert "save it, then share the saved version" in warning

@@ -40,6 +40,7 @@ from planning import scenario as scenario_module
 from planning.scenario import (
     load_scenario,
     replace,
+    scenario_from_dict,
     scenario_hash,
     scenario_to_dict,
 )
@@ -346,3 +347,18 @@ def test_links_open_the_app_root_under_its_prefix(
     url: str | None, base_path: str, root: str
 ) -> None:
     assert app_root(url, base_path) == root
+
+
+def test_a_scenario_too_large_for_a_link_gets_no_link(oversized_dict: dict[str, Any]) -> None:
+    scenario = scenario_from_dict(oversized_dict)
+    payload = encode_scenario(scenario)
+    assert len(payload) > MAX_PAYLOAD_CHARS
+    # The receiving side would refuse it ...
+    with pytest.raises(ShareError, match="more than the 16,000"):
+        decode_scenario(payload)
+    # ... so the sending side gives no such link, and says what to do instead.
+    with pytest.raises(ShareError, match=f"needs {len(payload):,} characters") as refused:
+        share_query(scenario=scenario)
+    assert "save it, then share the saved version" in str(refused.value)
+    # A link to a saved version of it is as short as any.
+    assert share_query(name="big", version=1) == "?scenario=big&version=1&view=exec"
