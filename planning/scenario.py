@@ -1148,10 +1148,10 @@ _ScenarioLoader.add_implicit_resolver(
     list("tTfF"),
 )
 # YAML 1.1 wants a dot in a float (1.0e+6); YAML 1.2, JSON and people write 1e6 and 2.5e5.
+# The dumper knows it too, so it quotes text such as "0E0" that would read back as a number.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$")
 _ScenarioLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
+    "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789.")
 )
 
 
@@ -1284,6 +1284,9 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 
 
 _ScenarioDumper.add_representer(str, _represent_str)
+_ScenarioDumper.add_implicit_resolver(
+    "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789.")
+)
 
 
 def dump_scenario(scenario: Scenario) -> str:

@@ -972,6 +972,20 @@ def test_any_valid_scenario_round_trips(data: dict[str, Any]) -> None:
     assert scenario_hash(again) == scenario_hash(scenario)
 
 
+@pytest.mark.parametrize("text", ["0E0", "1e6", "-2.5E+5", ".5e1", "NO", "true", "1.0"])
+def test_text_that_reads_as_a_number_or_a_boolean_round_trips(
+    valid_dict: dict[str, Any], text: str
+) -> None:
+    # Found by the property test above: the name "0E0" was written unquoted, and the loader,
+    # which reads 1e6 as a number, read it back as 0.0.
+    valid_dict["name"] = text
+    valid_dict["tracks"][0]["name"] = text
+    scenario = scenario_from_dict(valid_dict)
+    dumped = dump_scenario(scenario)
+    assert f"name: '{text}'" in dumped
+    assert parse_scenario(dumped) == scenario
+
+
 # --- JSON schema -----------------------------------------------------------------------------
 
 SCHEMA_FILE = ROOT / "schema" / "scenario.schema.json"
