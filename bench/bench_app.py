@@ -36,6 +36,7 @@ import streamlit as st  # noqa: E402
 import streamlit.testing.v1.app_test as app_test_module  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.timing import verdict  # noqa: E402
 from planning.scenario import load_scenario  # noqa: E402
 from tests.apptest_support import ServerPagesManager  # noqa: E402
 from tests.browser_support import (  # noqa: E402
@@ -113,10 +114,6 @@ def cold_start(browser: Any, library: Path, folder: Path = ROOT) -> tuple[float,
         page.close()
 
 
-def _verdict(value: float, target: float) -> str:
-    return "OK" if value < target else "OVER"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer changes and starts")
@@ -138,7 +135,7 @@ def main() -> int:
             ok &= miss < TARGET_RERUN_MS and hit < TARGET_RERUN_MS
             print(
                 f"{name:34} {miss:9.0f} ms {hit:9.0f} ms   < {TARGET_RERUN_MS:.0f} ms: "
-                f"miss {_verdict(miss, TARGET_RERUN_MS)}, hit {_verdict(hit, TARGET_RERUN_MS)}"
+                f"miss {verdict(miss, TARGET_RERUN_MS)}, hit {verdict(hit, TARGET_RERUN_MS)}"
             )
 
         executable = chromium_path()
@@ -171,7 +168,7 @@ def main() -> int:
             )
             print(
                 f"\nCold start to first page drawn: median {median:.2f} s of {starts}; "
-                f"target < {TARGET_COLD_START_S:.0f} s: {_verdict(median, TARGET_COLD_START_S)}"
+                f"target < {TARGET_COLD_START_S:.0f} s: {verdict(median, TARGET_COLD_START_S)}"
                 f"\n  runs, s: {runs}"
                 f"\n  Streamlit alone (one metric), same start and wait: median "
                 f"{bare_median:.2f} s; the app adds {median - bare_median:.2f} s"

@@ -24,7 +24,6 @@ larger weight, then input order), so random inputs without ties are used.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -35,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import timed
 from planning.apportion import apportion, method_names
 
 SMALL_TARGET_MS = 0.5
@@ -49,13 +49,7 @@ def populations(regions: int, seed: int) -> np.ndarray:
 
 def median_ms(run: Callable[[], object], repeats: int) -> float:
     """Median wall time of ``run`` in milliseconds, after one warm-up call."""
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    return timed(run, repeats, warm_up=True)[1] * 1e3
 
 
 def targets(repeats_small: int, repeats_large: int) -> bool:

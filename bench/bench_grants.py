@@ -15,15 +15,14 @@ Run: ``python bench/bench_grants.py``
 from __future__ import annotations
 
 import math
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import timed
 from planning.grants import GRANT_RULES, allocate_grants
 
 REGIONS = 100
@@ -33,21 +32,22 @@ TARGET_MS = {"equal": 20.0, "purchasing-power": 20.0, "need": 20.0, "maximin": 1
 
 def median_ms(rule: str, cap: float, prices: np.ndarray, n: np.ndarray, need: np.ndarray) -> float:
     """Median wall time of one split, in milliseconds."""
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        allocate_grants(
-            n,
-            pool=30_000.0 * float(n.sum()),
-            cap=cap,
-            floor=5_000.0,
-            rule=rule,
-            price_levels=prices,
-            need=need,
-            unit=500.0,
-        )
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    return (
+        timed(
+            lambda: allocate_grants(
+                n,
+                pool=30_000.0 * float(n.sum()),
+                cap=cap,
+                floor=5_000.0,
+                rule=rule,
+                price_levels=prices,
+                need=need,
+                unit=500.0,
+            ),
+            REPEATS,
+        )[1]
+        * 1e3
+    )
 
 
 def main() -> int:

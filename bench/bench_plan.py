@@ -24,17 +24,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.timing import timed, verdict  # noqa: E402
 from planning.export import plan_to_csv, plan_to_xlsx, plan_to_zip  # noqa: E402
 from planning.plan import build_plan  # noqa: E402
 from planning.scenario import load_scenario  # noqa: E402
@@ -45,20 +43,6 @@ DRAWS = 10_000
 TARGET_PLAN_MS = 100.0
 TARGET_CLI_S = 2.0
 WHEN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-
-
-def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Best and median wall time of ``function`` over ``repeat`` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
-
-
-def verdict(value: float, target: float) -> str:
-    return "ok" if value <= target else "OVER TARGET"
 
 
 def report(label: str, best: float, median: float, target: float | None, unit: str) -> None:

@@ -21,7 +21,6 @@ it), in a run of its own as tracing slows allocation.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 import tracemalloc
@@ -34,6 +33,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.timing import timed  # noqa: E402
+from bench.timing import verdict as timing_verdict  # noqa: E402
 from planning.apportion import apportion  # noqa: E402
 from planning.regions import region_table, region_weights  # noqa: E402
 from planning.scenario import Scenario, load_scenario, replace  # noqa: E402
@@ -51,16 +52,6 @@ TARGET_MS = {10_000: 50.0, 100_000: 500.0}
 TARGET_MEMORY_MB = 500.0
 TARGET_SWEEP_S = 2.0
 TABLES = ("regions", "tracks", "totals", "money", "monthly", "cohort_histogram")
-
-
-def timed(function: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Best and median wall time of ``function`` over ``repeat`` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
 
 
 def numpy_alone(scenario: Scenario, seats: np.ndarray, draws: int) -> Callable[[], object]:
@@ -127,7 +118,7 @@ def bench_variant(name: str, scenario: Scenario, seats: np.ndarray, grants: np.n
                 getattr(result, attribute)
 
         tables_s, _ = timed(tables, 1)
-        verdict = "OK" if best * 1e3 < target else "OVER"
+        verdict = timing_verdict(best * 1e3, target)
         ok &= best * 1e3 < target
         print(
             f"  {draws:>7,} draws: {best * 1e3:7.1f} ms best, {median * 1e3:7.1f} ms median "
@@ -143,7 +134,7 @@ def bench_variant(name: str, scenario: Scenario, seats: np.ndarray, grants: np.n
 
     peak = peak_memory_mb(big)
     ok &= peak < TARGET_MEMORY_MB
-    verdict = "OK" if peak < TARGET_MEMORY_MB else "OVER"
+    verdict = timing_verdict(peak, TARGET_MEMORY_MB)
     print(
         f"  peak memory at 100,000 draws with tables: {peak:6.1f} MB "
         f"(target {TARGET_MEMORY_MB:.0f} MB: {verdict})"
@@ -216,7 +207,7 @@ def bench_sweep(scenario: Scenario, seats: np.ndarray, grants: np.ndarray) -> bo
     warm_s, _ = timed(lambda: point(False), 20)
     print("\n20 x 20 sweeps, 2,000 draws per point:")
     for name, seconds in elapsed.items():
-        verdict = "OK" if seconds < TARGET_SWEEP_S else "OVER"
+        verdict = timing_verdict(seconds, TARGET_SWEEP_S)
         print(f"  {name}: {seconds:5.2f} s (target {TARGET_SWEEP_S:.0f} s: {verdict})")
     print(
         f"  per point: replace + validate {replace_s * 1e3:4.1f} ms, region table "
