@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import openpyxl
 import pandas as pd
 import pytest
 import streamlit as st
@@ -31,6 +32,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from app_support.bounds import field_bounds
+from planning import export
 from planning.plan import Plan, build_plan
 from planning.scenario import (
     Budget,
@@ -632,14 +634,6 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return captured
 
 
-def _export_module() -> Any:
-    if not (ROOT / "planning" / "export.py").exists():
-        pytest.skip("planning/export.py is not written yet")
-    from planning import export
-
-    return export
-
-
 def _downloaded(at: AppTest, captured: dict[str, Any], key: str) -> bytes:
     proto = at.download_button(key=key).proto
     data = captured[proto.url] if proto.url else captured[proto.deferred_file_id]
@@ -662,7 +656,6 @@ def _csv_keys(at: AppTest) -> dict[str, str]:
 def test_the_downloads_carry_the_plans_csv(
     library: Path, downloads: dict[str, Any], name: str
 ) -> None:
-    export = _export_module()
     at = _start()
     _open(at, name)
     _page(at, "pages/export.py")
@@ -681,10 +674,12 @@ def test_the_downloads_carry_the_plans_csv(
         [scenario_member] = [m for m in bundle.namelist() if m.endswith("scenario.yaml")]
         assert parse_scenario(bundle.read(scenario_member).decode("utf-8")) == scenario
     assert parse_scenario(_downloaded(at, downloads, "export.yaml").decode("utf-8")) == scenario
+    # The workbook: one sheet per table, made when clicked.
+    workbook = openpyxl.load_workbook(io.BytesIO(_downloaded(at, downloads, "export.xlsx")))
+    assert workbook.sheetnames == [file_name.removesuffix(".csv") for file_name in expected]
 
 
 def test_the_downloads_follow_an_edit(library: Path, downloads: dict[str, Any]) -> None:
-    export = _export_module()
     at = _start()
     _edit_seats(at, 60)
     _page(at, "pages/export.py")
