@@ -22,6 +22,7 @@ from planning.grants import GRANT_RULES
 from planning.scenario import (
     Budget,
     Cohort,
+    Phase,
     Problem,
     Region,
     Roadshow,
@@ -231,17 +232,15 @@ with budget_column:
 with timeline:
     st.subheader("Timeline and risk")
     for i, phase in enumerate(scenario.phases):
-        key = _init(f"design.phases.{i}.months", phase.months)
-        months = st.number_input(
+        number(
             f"{phase.name.capitalize()} (months)",
-            min_value=0,
-            max_value=36,
+            f"phases.{i}.months",
+            Phase,
+            "months",
+            phase.months,
             step=1,
-            key=key,
-            help="Length of this phase in whole months.",
+            integer=True,
         )
-        if months != phase.months:
-            changes[f"phases.{i}.months"] = months
     slider(
         "Drop-out per month",
         "simulation.dropout_per_month",

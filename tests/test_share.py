@@ -265,6 +265,7 @@ SECTIONS: dict[str, BaseModel] = {
     "Cohort": ACCELERATOR.cohort,
     "Budget": ACCELERATOR.budget,
     "Simulation": ACCELERATOR.simulation,
+    "Phase": ACCELERATOR.phases[0],
 }
 if ROADSHOW.roadshow is not None:
     SECTIONS["Roadshow"] = ROADSHOW.roadshow
