@@ -226,8 +226,6 @@ def build_plan(scenario: Scenario, seed: int | None = None, draws: int | None = 
         "cohort_histogram": result.cohort_histogram,
         "monthly": result.monthly,
         "totals": result.totals,
-        "tracks_funnel": result.tracks,
-        "regions_funnel": result.regions,
         "methods_seats": methods_seats,
     }
     return Plan(

@@ -73,6 +73,7 @@ from planning.simulate import (
     lognormal_factor,
     month_labels,
     month_phases,
+    quantiles,
     random_stream,
     seed_entropy,
     stable_key,
@@ -86,7 +87,6 @@ Seed = int | np.random.Generator | None
 SPREAD_KM: Final = 100.0
 """Distance under which a stop's audience overlaps a nearby city's (a day trip by car)."""
 
-QUANTILES: Final = (0.1, 0.5, 0.9)
 PASSED_OVER_LINES: Final = 10
 """How many of the largest cities not chosen get an explanation line."""
 
@@ -1448,12 +1448,6 @@ def _spread_evenly(count: int, per_stop: float) -> IntArray:
     return spread
 
 
-def _bands(values: npt.NDArray[np.float64] | IntArray, axis: int = 0) -> FloatArray:
-    """P10, P50, P90 along the draws (numpy's default, linear, definition)."""
-    result: FloatArray = np.quantile(values.astype(float), QUANTILES, axis=axis)
-    return result
-
-
 def _stops_table(
     scenario: Scenario, choice: StopChoice, tour_route: Route, sim: TourSimulation
 ) -> pd.DataFrame:
@@ -1495,8 +1489,8 @@ def _stops_table(
 
 
 def _budget_table(sim: TourSimulation) -> pd.DataFrame:
-    low, mid, high = _bands(sim.monthly_spend)
-    cumulative = _bands(np.cumsum(sim.monthly_spend, axis=1))[1]
+    low, mid, high = quantiles(sim.monthly_spend)
+    cumulative = quantiles(np.cumsum(sim.monthly_spend, axis=1))[1]
     return pd.DataFrame(
         {
             "month": list(sim.month_labels),
@@ -1513,8 +1507,8 @@ def _budget_table(sim: TourSimulation) -> pd.DataFrame:
 
 def _reach_table(scenario: Scenario, sim: TourSimulation) -> pd.DataFrame:
     count = sim.stop_months.size
-    trained = _bands(sim.trained)
-    outcomes = _bands(sim.outcomes)
+    trained = quantiles(sim.trained)
+    outcomes = quantiles(sim.outcomes)
     outcomes[:, ~sim.has_outcome] = np.nan
     return pd.DataFrame(
         {
@@ -1540,8 +1534,8 @@ def _reach_table(scenario: Scenario, sim: TourSimulation) -> pd.DataFrame:
 def _summary_values(
     scenario: Scenario, stops: pd.DataFrame, tour_route: Route, sim: TourSimulation
 ) -> dict[str, float]:
-    trained = _bands(sim.total_trained)
-    cost = _bands(sim.total_cost)
+    trained = quantiles(sim.total_trained)
+    cost = quantiles(sim.total_cost)
     with_outcome = sim.outcomes[:, sim.has_outcome].sum(axis=1)
     return {
         "stops": float(len(stops)),
@@ -1551,7 +1545,7 @@ def _summary_values(
         "route_gap": tour_route.gap,
         "trained_p50": float(trained[1]),
         "cost_p50": float(cost[1]),
-        "cost_per_trained_p50": float(_bands(sim.cost_per_trained)[1]),
+        "cost_per_trained_p50": float(quantiles(sim.cost_per_trained)[1]),
         "p_reach_goal": sim.p_reach_goal,
         "budget": sim.budget_total,
         "p_overrun": sim.p_overrun,

@@ -335,8 +335,11 @@ def _sum_columns(values: IntArray, membership: BoolArray) -> IntArray:
     return np.stack([values[:, group].sum(axis=1) for group in membership.T], axis=1)
 
 
-def _quantiles(values: npt.NDArray[Any]) -> FloatArray:
-    """P10, P50, P90 along the draws (axis 0), numpy's default (linear) definition."""
+def quantiles(values: npt.NDArray[Any]) -> FloatArray:
+    """P10, P50, P90 along the draws (axis 0), numpy's default (linear) definition.
+
+    Whole-number draws take a counting path that gives the same numbers faster.
+    """
     if values.dtype.kind in "iu" and values.size:
         counted = _counted_quantiles(values.reshape(len(values), -1))
         if counted is not None:
@@ -379,13 +382,13 @@ def _counted_quantiles(columns: npt.NDArray[Any]) -> FloatArray | None:
 def _bands(name: str, values: npt.NDArray[Any]) -> dict[str, FloatArray]:
     """Columns ``<name>_mean``, ``_p10``, ``_p50``, ``_p90`` over the draws (axis 0)."""
     columns = {f"{name}_mean": values.mean(axis=0)}
-    for q, band in zip(QUANTILES, _quantiles(values), strict=True):
+    for q, band in zip(QUANTILES, quantiles(values), strict=True):
         columns[f"{name}_p{round(q * 100)}"] = band
     return columns
 
 
 def _band_row(name: str, values: npt.NDArray[Any]) -> dict[str, float | str]:
-    p10, p50, p90 = (float(v) for v in _quantiles(values))
+    p10, p50, p90 = (float(v) for v in quantiles(values))
     return {"quantity": name, "mean": float(values.mean()), "p10": p10, "p50": p50, "p90": p90}
 
 
@@ -400,8 +403,8 @@ def simulation_metrics(result: SimulationResult) -> dict[str, float]:
     """
     filled = result.filled.sum(axis=1)
     completers = result.completers.sum(axis=1)
-    spend = _quantiles(result.spent)
-    filled_q = _quantiles(filled)
+    spend = quantiles(result.spent)
+    filled_q = quantiles(filled)
     return {
         "spend_mean": float(result.spent.mean()),
         "spend_p10": float(spend[0]),
