@@ -31,6 +31,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from app_support import cache
 from app_support.bounds import field_bounds
 from planning import export
 from planning.plan import Plan, build_plan
@@ -688,3 +689,24 @@ def test_the_downloads_follow_an_edit(library: Path, downloads: dict[str, Any]) 
     seats_csv = _downloaded(at, downloads, _csv_keys(at)["seats.csv"])
     assert seats_csv == expected.encode("utf-8")
     assert int(pd.read_csv(io.BytesIO(seats_csv))["seats"].sum()) == 60
+
+
+@pytest.mark.parametrize(
+    ("name", "core"),
+    [(ACCELERATOR, "app_support.cache.plan_metrics"), (ROADSHOW, "planning.roadshow.tour_metrics")],
+)
+def test_sensitivity_points_run_on_the_draws_the_page_states(
+    monkeypatch: pytest.MonkeyPatch, name: str, core: str
+) -> None:
+    # The Simulation page says its tornado and heatmap use SENSITIVITY_DRAWS draws.
+    seen: list[int] = []
+
+    def spy(scenario: Scenario, seed: int) -> dict[str, float]:
+        seen.append(scenario.simulation.draws)
+        return {}
+
+    monkeypatch.setattr(core, spy)
+    scenario = _builtin(name)
+    assert scenario.simulation.draws != cache.SENSITIVITY_DRAWS
+    cache._metrics(scenario, seed=1)
+    assert seen == [cache.SENSITIVITY_DRAWS]
