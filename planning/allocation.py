@@ -295,6 +295,7 @@ def allocate(scenario: Scenario, table: pd.DataFrame | None = None) -> Allocatio
             labels=table["region"].tolist(),
             cost_per_participant=participant_cost(scenario),
             contingency_share=budget.contingency_share,
+            currency=scenario.currency,
         )
     except GrantInfeasible as error:
         raise ScenarioError(

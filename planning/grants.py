@@ -77,6 +77,7 @@ regions permutes the grants.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -203,6 +204,13 @@ class _Inputs:
     contingency_share: float
     floor_units: int
     cap_units: float  # a whole number of units, or inf when there is no cap
+    currency: str = "USD"  # only for the messages
+
+    def money(self, amount: float) -> str:
+        """``USD 2,400,000``; cents only when the amount has them."""
+        if abs(amount - round(amount)) < 0.005:
+            return f"{self.currency} {round(amount):,}"
+        return f"{self.currency} {amount:,.2f}"
 
     @property
     def floor_applied(self) -> float:
@@ -262,13 +270,14 @@ def check_grants_feasible(
     labels: Sequence[str] | None = None,
     cost_per_participant: float = 0.0,
     contingency_share: float = 0.0,
+    currency: str = "USD",
 ) -> list[str]:
     """Every reason :func:`allocate_grants` would refuse these arguments, without raising.
 
     Parameters
     ----------
     participants, pool, cap, floor, rule, price_levels, need, unit, labels, \
-cost_per_participant, contingency_share
+cost_per_participant, contingency_share, currency
         As for :func:`allocate_grants`.
 
     Returns
@@ -289,6 +298,7 @@ cost_per_participant, contingency_share
         labels,
         cost_per_participant,
         contingency_share,
+        currency,
     )
     if inputs is None:
         return problems
@@ -308,6 +318,7 @@ def allocate_grants(
     labels: Sequence[str] | None = None,
     cost_per_participant: float = 0.0,
     contingency_share: float = 0.0,
+    currency: str = "USD",
 ) -> GrantAllocation:
     """Split the grant pool between regions by a rule.
 
@@ -341,6 +352,8 @@ def allocate_grants(
         Share of the total budget held back; only used to turn a pool shortfall into the
         budget rise that covers it (a budget rise of ``x`` raises the pool by
         ``x * (1 - contingency_share)``).
+    currency : str
+        ISO 4217 code the amounts are in; only used in notes and messages.
 
     Returns
     -------
@@ -367,6 +380,7 @@ def allocate_grants(
         labels,
         cost_per_participant,
         contingency_share,
+        currency,
     )
     if inputs is None:
         raise ValueError("; ".join(problems))
@@ -398,8 +412,8 @@ def _equal(inputs: _Inputs) -> tuple[IntArray, FloatArray, list[str]]:
     left = inputs.pool - total * int(grant_units) * inputs.unit
     if grant_units < inputs.cap_units and left > 0:
         notes.append(
-            f"{_usd(left)} is left: one more unit for everyone would need "
-            f"{_usd(total * inputs.unit)}, and the equal rule hands out no partial round"
+            f"{inputs.money(left)} is left: one more unit for everyone would need "
+            f"{inputs.money(total * inputs.unit)}, and the equal rule hands out no partial round"
         )
     return units, target, notes
 
@@ -450,14 +464,14 @@ def _proportional(
     units[rated], exhaustive = _leximin_units(
         inputs.n[rated], weight[rated], lower[rated], upper[rated], budget, _ranks(inputs)[rated]
     )
-    notes = [f"every participant gets a {measure} of {_usd(r)} before rounding"]
+    notes = [f"every participant gets a {measure} of {inputs.money(r)} before rounding"]
     at_cap = rated & (r * weight >= inputs.cap_applied * (1 - _TIE))
     spare = inputs.pool - float(inputs.n @ target)
     if at_cap.any() and spare >= inputs.unit:
         names = ", ".join(np.asarray(inputs.labels)[at_cap])
         tail = f"; '{alternative}' would spend it on the other regions" if alternative else ""
         notes.append(
-            f"the cap binds in {names} and stops the common rate: {_usd(spare)} left{tail}"
+            f"the cap binds in {names} and stops the common rate: {inputs.money(spare)} left{tail}"
         )
     lifted = rated & (inputs.floor_applied > r * weight * (1 + _TIE))
     if lifted.any():
@@ -480,7 +494,9 @@ def _maximin(inputs: _Inputs) -> tuple[IntArray, FloatArray, list[str]]:
     )
     notes = []
     if math.isfinite(level):
-        notes.append(f"the smallest real grant before rounding is {_usd(level * inputs.unit)}")
+        notes.append(
+            f"the smallest real grant before rounding is {inputs.money(level * inputs.unit)}"
+        )
     if not exhaustive:
         notes.append(_SEARCH_NOTE)
     return units, target, notes
@@ -880,15 +896,18 @@ def _floor_above_cap(inputs: _Inputs) -> tuple[str, list[str]]:
     """The floor is above the cap, perhaps only once both are rounded to units."""
     floor_applied, cap_applied = inputs.floor_applied, inputs.cap_applied
     if inputs.floor > inputs.cap:
-        conflict = f"the floor {_usd(inputs.floor)} is above the cap {_usd(inputs.cap)}"
+        conflict = (
+            f"the floor {inputs.money(inputs.floor)} is above the cap {inputs.money(inputs.cap)}"
+        )
     else:
         conflict = (
-            f"in units of {_usd(inputs.unit)} the floor {_usd(inputs.floor)} rounds up to "
-            f"{_usd(floor_applied)} and the cap {_usd(inputs.cap)} down to {_usd(cap_applied)}"
+            f"in units of {inputs.money(inputs.unit)} the floor {inputs.money(inputs.floor)} "
+            f"rounds up to {inputs.money(floor_applied)} and the cap {inputs.money(inputs.cap)} "
+            f"down to {inputs.money(cap_applied)}"
         )
     remedies = [
-        f"lower the floor to {_usd(cap_applied)}",
-        f"raise the cap to {_usd(floor_applied)}",
+        f"lower the floor to {inputs.money(cap_applied)}",
+        f"raise the cap to {inputs.money(floor_applied)}",
     ]
     if inputs.floor <= inputs.cap:
         remedies.append("use a smaller unit")
@@ -901,24 +920,26 @@ def _pool_short(
     """The pool is negative or smaller than the floors need."""
     pool = inputs.pool
     if pool < 0:
-        conflict = f"the grant pool is {_usd(pool)}: costs and contingency exceed the budget"
+        conflict = (
+            f"the grant pool is {inputs.money(pool)}: costs and contingency exceed the budget"
+        )
         if need > 0:
-            conflict += f", before floors of {_usd(need)}"
+            conflict += f", before floors of {inputs.money(need)}"
     else:
         conflict = (
-            f"floors of {_usd(floor_applied)} for {seats} participants need {_usd(need)} "
-            f"but the grant pool is {_usd(pool)}"
+            f"floors of {inputs.money(floor_applied)} for {seats} participants need "
+            f"{inputs.money(need)} but the grant pool is {inputs.money(pool)}"
         )
     shortfall = need - pool
     remedies = [
         "raise the total budget by "
-        + _usd(math.ceil(shortfall / (1.0 - inputs.contingency_share) - 1e-9))
+        + inputs.money(math.ceil(shortfall / (1.0 - inputs.contingency_share) - 1e-9))
     ]
     if pool < 0:
-        remedies.append(f"cut costs by {_usd(math.ceil(shortfall - 1e-9))}")
+        remedies.append(f"cut costs by {inputs.money(math.ceil(shortfall - 1e-9))}")
     elif seats > 0:
         lowered = _budget_units(pool, inputs.unit) // seats * inputs.unit
-        remedies.append(f"lower the floor to {_usd(lowered)}")
+        remedies.append(f"lower the floor to {inputs.money(lowered)}")
     cut = _seats_to_cut(inputs, seats)
     if cut is not None:
         remedies.append(f"cut {cut} seat{'s' if cut > 1 else ''} ({seats} -> {seats - cut})")
@@ -963,6 +984,7 @@ def _parse(
     labels: Sequence[str] | None,
     cost_per_participant: float,
     contingency_share: float,
+    currency: str,
 ) -> tuple[_Inputs | None, list[str]]:
     """Check and convert the arguments; ``(None, problems)`` when any is malformed."""
     problems: list[str] = []
@@ -1001,6 +1023,7 @@ def _parse(
             contingency_share=float(contingency_share),
             floor_units=_units_at_least(float(floor), float(unit)),
             cap_units=_units_at_most(float(cap), float(unit)),
+            currency=currency,
         ),
         [],
     )
@@ -1094,21 +1117,12 @@ def _scores(
 
 def _restrict(inputs: _Inputs, keep: BoolArray) -> _Inputs:
     """The same inputs for the regions in ``keep`` only."""
-    index = np.flatnonzero(keep)
-    return _Inputs(
-        rule=inputs.rule,
+    return dataclasses.replace(
+        inputs,
         n=inputs.n[keep],
         price=inputs.price[keep],
         need=None if inputs.need is None else inputs.need[keep],
-        labels=tuple(inputs.labels[i] for i in index),
-        pool=inputs.pool,
-        floor=inputs.floor,
-        cap=inputs.cap,
-        unit=inputs.unit,
-        cost_per_participant=inputs.cost_per_participant,
-        contingency_share=inputs.contingency_share,
-        floor_units=inputs.floor_units,
-        cap_units=inputs.cap_units,
+        labels=tuple(inputs.labels[i] for i in np.flatnonzero(keep)),
     )
 
 
@@ -1193,13 +1207,6 @@ def _budget_units(amount: float, unit: float) -> int:
     while (k + 1) * unit <= amount:
         k += 1
     return k
-
-
-def _usd(amount: float) -> str:
-    """``USD 2,400,000``; cents only when the amount has them."""
-    if abs(amount - round(amount)) < 0.005:
-        return f"USD {round(amount):,}"
-    return f"USD {amount:,.2f}"
 
 
 def _explain(conflict: str, remedies: Sequence[str]) -> str:

@@ -142,6 +142,24 @@ def test_infeasible_grant_floor_names_the_budget_and_the_remedy(
     assert "raise the total budget by USD 509,000" in problem.fix
 
 
+def test_grant_messages_are_in_the_scenarios_currency(valid_dict: dict[str, Any]) -> None:
+    # The same shortfall as above, with the budget in euros: no message may say USD.
+    valid_dict["currency"] = "EUR"
+    valid_dict["budget"]["grant_floor"] = 50_000
+    valid_dict["budget"]["total"] = 500_000
+    with pytest.raises(ScenarioError) as caught:
+        allocate(scenario_from_dict(valid_dict))
+    problem = caught.value.problems[0]
+    assert "EUR 1,000,000" in problem.message
+    assert "raise the total budget by EUR 509,000" in problem.fix
+    assert "USD" not in problem.message + problem.fix
+    valid_dict["budget"]["total"] = 1_500_000
+    valid_dict["budget"]["grant_rule"] = "purchasing-power"  # its notes give the grant level
+    notes = " ".join(allocate(scenario_from_dict(valid_dict)).grants.notes)
+    assert "EUR" in notes
+    assert "USD" not in notes
+
+
 def test_infeasible_floors_with_fixed_tracks_are_reported(valid_dict: dict[str, Any]) -> None:
     valid_dict["cohort"]["cap_at_eligible"] = False
     valid_dict["regions"][0]["cap"] = 1
