@@ -883,8 +883,8 @@ _ExactPriority = tuple[int, Fraction]
 _INFINITE: Final[_ExactPriority] = (1, Fraction(0))
 
 
-def _signposts(method: str, k: FloatArray) -> FloatArray:
-    """Signposts ``d(k)`` of a divisor method, elementwise."""
+def signposts(method: str, k: FloatArray) -> FloatArray:
+    """Signposts ``d(k)`` of a divisor method (a canonical name), elementwise."""
     if method == "jefferson":
         return k + 1.0
     if method == "webster":
@@ -898,7 +898,7 @@ def _signposts(method: str, k: FloatArray) -> FloatArray:
 
 def _signpost(method: str, k: int) -> float:
     """One signpost ``d(k)``."""
-    return float(_signposts(method, np.array([float(k)]))[0])
+    return float(signposts(method, np.array([float(k)]))[0])
 
 
 def _round_at_signposts(method: str, quotient: FloatArray) -> FloatArray:
@@ -910,14 +910,14 @@ def _round_at_signposts(method: str, quotient: FloatArray) -> FloatArray:
     if method == "webster":
         return np.maximum(np.ceil(quotient - 0.5), 0.0)
     whole = np.floor(quotient)
-    return whole + (_signposts(method, whole) < quotient)
+    return whole + (signposts(method, whole) < quotient)
 
 
 def _priorities(method: str, weights: FloatArray, held: IntArray) -> FloatArray:
     """Float priorities ``w / d(held)``; infinite where d = 0, zero for zero weight."""
-    signposts = _signposts(method, np.maximum(held, 0).astype(np.float64))
+    divisors = signposts(method, np.maximum(held, 0).astype(np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
-        values = weights / signposts
+        values = weights / divisors
     return np.where(weights > 0, values, 0.0)
 
 

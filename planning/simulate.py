@@ -102,6 +102,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from planning.apportion import METHODS, canonical_method, signposts
 from planning.regions import region_table
 from planning.scenario import Scenario, Simulation
 
@@ -139,17 +140,6 @@ _TIE_RELATIVE: Final = 1e-12
 
 # A disbursement at e.g. at=1/3 of a 3-month phase is meant for month 1, not 0.999... -> 0.
 _AT_TOLERANCE: Final = 1e-9
-
-_DIVISOR_METHODS: Final = {
-    "jefferson": "jefferson",
-    "dhondt": "jefferson",
-    "webster": "webster",
-    "sainte-lague": "webster",
-    "huntington-hill": "huntington-hill",
-    "adams": "adams",
-    "dean": "dean",
-}
-
 
 # --- the result ------------------------------------------------------------------------------
 
@@ -645,21 +635,6 @@ def factor_variances(dispersion: float, correlation: float) -> tuple[float, floa
 # --- seats: filling and redistributing ---------------------------------------------------------
 
 
-def _divisor(method: str, held: IntArray) -> FloatArray:
-    n = held.astype(float)
-    if method == "jefferson":
-        return n + 1.0
-    if method == "webster":
-        return n + 0.5
-    if method == "adams":
-        return n
-    if method == "huntington-hill":
-        return np.sqrt(n * (n + 1.0))
-    if method == "dean":
-        return n * (n + 1.0) / (n + 0.5)
-    raise AssertionError(method)
-
-
 def apportion_batch(
     weights: npt.ArrayLike, seats: npt.ArrayLike, method: str, caps: npt.ArrayLike
 ) -> IntArray:
@@ -709,14 +684,10 @@ def apportion_batch(
             "seats: a row has more seats than the caps of its positive-weight regions hold; "
             "lower the seats or raise the caps"
         )
-    if method == "hamilton":
-        return _hamilton_batch(weight, total, cap, active)
-    if method in _DIVISOR_METHODS:
-        return _divisor_batch(weight, total, cap, active, _DIVISOR_METHODS[method])
-    raise ValueError(
-        f"method: unknown apportionment method {method!r}; use one of "
-        f"{['hamilton', *_DIVISOR_METHODS]}"
-    )
+    name = canonical_method(method)
+    if METHODS[name].kind == "divisor":
+        return _divisor_batch(weight, total, cap, active, name)
+    return _hamilton_batch(weight, total, cap, active)
 
 
 def _hamilton_batch(
@@ -757,7 +728,7 @@ def _divisor_batch(
     rows = np.flatnonzero(remaining > 0)
     while rows.size:
         counts = held[rows]
-        divisor = _divisor(method, counts)
+        divisor = signposts(method, counts.astype(float))
         row_weight = weight[rows]
         # d(0) = 0 (Adams, Huntington-Hill, Dean): a region holding nothing comes first.
         safe = np.where(divisor > 0, divisor, 1.0)
