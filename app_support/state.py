@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import streamlit as st
 
@@ -32,9 +33,13 @@ class Working:
     shared: bool = False
     opened: Scenario | None = None
 
-    @property
+    @cached_property
     def dirty(self) -> bool:
-        """True when the scenario differs from the version it was loaded from."""
+        """True when the scenario differs from the version it was loaded from.
+
+        Worked out once per Working (a replaced scenario is a new Working): pages read it
+        several times a run, and each reading would hash the scenario again.
+        """
         return scenario_hash(self.scenario) != self.saved_hash
 
     @property

@@ -40,18 +40,6 @@ from planning.grants import GrantAllocation, GrantInfeasible, allocate_grants, g
 from planning.regions import region_caps, region_table, region_weights
 from planning.scenario import Problem, Scenario, ScenarioError, fixed_costs
 
-SEAT_COLUMNS = (
-    "region",
-    "name",
-    "track",
-    "weight",
-    "quota",
-    "seats",
-    "floor",
-    "cap",
-    "seats_per_million",
-)
-
 
 @dataclass(frozen=True, eq=False)
 class SeatAllocation:
@@ -62,7 +50,7 @@ class SeatAllocation:
     seats : numpy.ndarray
         Seats per region, in the scenario's order.
     table : pandas.DataFrame
-        One row per region, columns :data:`SEAT_COLUMNS`.
+        One row per region, the columns of ``planning.plan.COLUMNS["seats"]``.
     tracks : pandas.DataFrame
         One row per track: track, name, language, seats, regions.
     apportionments : dict[str, Apportionment]
@@ -84,7 +72,7 @@ class SeatAllocation:
     # and reads only the seats and arrays, never these frames.
     @cached_property
     def table(self) -> pd.DataFrame:
-        """One row per region, columns :data:`SEAT_COLUMNS` (and the margins if asked)."""
+        """One row per region, the seats columns of ``plan.COLUMNS`` (and margins if asked)."""
         regions = self.regions
         population = regions["population"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
