@@ -17,6 +17,13 @@ import streamlit as st
 from app_support import layout, navigation, state
 from app_support.cache import plan_for
 from app_support.compare_charts import budget_overlay, seats_overlay
+from planning.compare import (
+    MIXED_CURRENCIES,
+    Figures,
+    cumulative_spend,
+    seats_by_region,
+    summary_figures,
+)
 from planning.plan import Plan
 from planning.scenario import Scenario, ScenarioError
 from planning.store import StoreError
@@ -248,40 +255,6 @@ def _delta(value: float, unit: str, *, compact: bool = False) -> str:
     return f"{sign}{_text(size, unit, compact=compact)}"
 
 
-@dataclass(frozen=True)
-class Figures:
-    """The summary figures every picked plan reports: unit and value per plan, in order."""
-
-    units: dict[str, str]
-    values: dict[str, dict[str, float]]
-
-    def difference(self, figure: str, label: str, first: str) -> float:
-        """How far a plan's figure is from the first plan's."""
-        return self.values[label][figure] - self.values[first][figure]
-
-
-def _figures(plans: dict[str, Plan]) -> Figures:
-    summaries = {
-        label: dict(
-            zip(plan.tables["summary"]["figure"], plan.tables["summary"]["value"], strict=True)
-        )
-        for label, plan in plans.items()
-    }
-    first = next(iter(plans.values())).tables["summary"]
-    shared = [name for name in first["figure"] if all(name in s for s in summaries.values())]
-    currencies = {plan.scenario.currency for plan in plans.values()}
-    units = {}
-    for name, unit in zip(first["figure"], first["unit"].astype(str), strict=True):
-        if name in shared:
-            # Amounts in different currencies cannot be subtracted; say so rather than mislead.
-            units[name] = "mixed currencies" if _is_money(unit) and len(currencies) > 1 else unit
-    values = {
-        label: {name: float(summary[name]) for name in shared}
-        for label, summary in summaries.items()
-    }
-    return Figures(units, values)
-
-
 def _figures_table(figures: Figures, labels: list[str]) -> pd.DataFrame:
     """Every shared figure, one column per plan (by letter) and its difference from A."""
     first = labels[0]
@@ -292,7 +265,7 @@ def _figures_table(figures: Figures, labels: list[str]) -> pd.DataFrame:
             cells[letter] = _text(figures.values[label][figure], unit)
             if label != first:
                 difference = figures.difference(figure, label, first)
-                comparable = unit != "mixed currencies"
+                comparable = figures.comparable(figure)
                 cells[f"{letter} − A"] = _delta(difference, unit) if comparable else "n/a"
         rows.append(cells)
     return pd.DataFrame(rows)
@@ -311,7 +284,7 @@ def _metrics(figures: Figures, labels: list[str], kind: str) -> None:
                 delta: str | None = None
                 shown: DeltaColour = colour
                 arrow: Literal["auto", "off"] = "auto"
-                if label != first and unit != "mixed currencies":
+                if label != first and figures.comparable(figure):
                     difference = figures.difference(figure, label, first)
                     delta = _delta(difference, unit, compact=True)
                     if difference == 0 or math.isnan(difference):
@@ -329,50 +302,6 @@ def _metrics(figures: Figures, labels: list[str], kind: str) -> None:
 
 
 # --- charts -------------------------------------------------------------------------------
-
-
-def _seats(plans: dict[str, Plan], kind: str) -> pd.DataFrame:
-    """Long table of seats (stops, for roadshows) by region, over the union of regions."""
-    frames = []
-    for label, plan in plans.items():
-        if kind == "roadshow":
-            table = plan.tables["states"]
-            frame = pd.DataFrame({"region": table["group"], "seats": table["stops"]})
-        else:
-            table = plan.tables["seats"]
-            frame = pd.DataFrame({"region": table["name"], "seats": table["seats"]})
-        frames.append(frame.assign(scenario=label))
-    wide = pd.concat(frames, ignore_index=True).pivot_table(
-        index="region", columns="scenario", values="seats", aggfunc="first", sort=False
-    )
-    seats = wide.reset_index().melt(id_vars="region", var_name="scenario", value_name="seats")
-    seats["present"] = seats["seats"].notna()
-    seats["seats"] = seats["seats"].fillna(0).astype(int)
-    return seats
-
-
-def _spend(plans: dict[str, Plan]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    spend = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "scenario": label,
-                    "programme_month": range(1, len(plan.tables["budget_by_month"]) + 1),
-                    "month": plan.tables["budget_by_month"]["month"].astype(str),
-                    "cumulative_p50": plan.tables["budget_by_month"]["cumulative_p50"],
-                }
-            )
-            for label, plan in plans.items()
-        ],
-        ignore_index=True,
-    )
-    budgets = pd.DataFrame(
-        {
-            "scenario": list(plans),
-            "budget": [plan.summary_value("budget") for plan in plans.values()],
-        }
-    )
-    return spend, budgets
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -418,7 +347,7 @@ def render() -> None:
             "amounts are shown, but not their differences."
         )
 
-    figures = _figures(plans)
+    figures = summary_figures(plans)
     st.subheader("Headline figures")
     st.caption("Differences are from A, the first one picked.")
     _metrics(figures, labels, kind)
@@ -427,7 +356,7 @@ def render() -> None:
     if kind != "mixed":
         unit = "Stops" if kind == "roadshow" else "Seats"
         st.subheader(f"{unit} by {'Census division' if kind == 'roadshow' else 'country'}")
-        seats = _seats(plans, kind)
+        seats = seats_by_region(plans)
         st.altair_chart(seats_overlay(seats, labels, unit), width="stretch")
         with st.expander(f"{unit} as a table"):
             table = seats.pivot_table(
@@ -437,8 +366,8 @@ def render() -> None:
 
     st.subheader("Budget")
     st.caption("Median cumulative spend by month of the programme; the dashed line is each budget.")
-    spend, budgets = _spend(plans)
-    currency = currencies[0] if len(currencies) == 1 else "mixed currencies"
+    spend, budgets = cumulative_spend(plans)
+    currency = currencies[0] if len(currencies) == 1 else MIXED_CURRENCIES
     st.altair_chart(budget_overlay(spend, budgets, labels, currency), width="stretch")
 
 

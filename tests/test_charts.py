@@ -13,11 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 import altair as alt
+import pandas as pd
 import pytest
 
-from app_support import charts
-from planning.plan import Plan, build_plan
-from planning.scenario import load_scenario
+from app_support import charts, compare_charts
+from planning.compare import cumulative_spend, seats_by_region
+from planning.plan import Plan, build_plan, plan_metrics
+from planning.scenario import load_scenario, replace
+from planning.sensitivity import sweep, tornado
 from planning.simulate import MAX_HISTOGRAM_BINS
 
 from .conftest import BUILTIN_FILES
@@ -99,3 +102,39 @@ def test_no_table_a_page_receives_grows_with_the_draws(name: str) -> None:
                 assert len(large[key]) <= limit
                 continue
             assert small[key].shape == large[key].shape, f"{group}[{key!r}]"
+
+
+@pytest.fixture(scope="module")
+def sensitivity() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A tornado and a 3 x 3 sweep of the third edition, on few draws (shape, not figures)."""
+    scenario = replace(PLANS["community_accelerator_2022"].scenario, {"simulation.draws": 200})
+    table = tornado(scenario, plan_metrics, outputs=("spend_p50", "filled_p50"))
+    grid = sweep(
+        scenario,
+        plan_metrics,
+        ("cohort.seats", [60, 80, 100]),
+        ("budget.total", [2_800_000, 3_200_000, 3_600_000]),
+        "spend_p50",
+    )
+    return table, grid
+
+
+def test_the_simulation_and_compare_charts_fetch_nothing(
+    sensitivity: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    table, grid = sensitivity
+    picked = {label: PLANS[label] for label in ("community_accelerator_2022", IDS[0])}
+    labels = list(picked)
+    spend, budgets = cumulative_spend(picked)
+    built = {
+        "tornado": charts.tornado(table, "spend_p50", currency="USD"),
+        "heatmap": charts.heatmap(grid, "Seats", "Total budget", "Median spend (USD)"),
+        "seats_overlay": compare_charts.seats_overlay(seats_by_region(picked), labels),
+        "budget_overlay": compare_charts.budget_overlay(spend, budgets, labels, "USD"),
+    }
+    for chart_name, chart in built.items():
+        spec = chart.to_dict()
+        assert "url" not in _keys(spec), f"{chart_name} would fetch data at run time"
+        # The heatmap holds one cell per grid point, nothing drawn from the draws.
+        if chart_name == "heatmap":
+            assert max(len(rows) for rows in spec["datasets"].values()) == 9
