@@ -44,6 +44,7 @@ from planning.scenario import (
     Scenario,
     Simulation,
     Track,
+    dump_scenario,
     load_scenario,
     parse_scenario,
     replace,
@@ -346,6 +347,20 @@ def test_an_executive_link_shows_no_input(library: Path, name: str) -> None:
     at = _start({"scenario": name, "version": "1", "view": "exec"})
     assert _inputs(at) == []
     _assert_read_only(at, _builtin(name))
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_the_executive_view_shows_the_plan(library: Path, name: str) -> None:
+    at = _start({"scenario": name, "version": "1", "view": "exec"})
+    plan = build_plan(_builtin(name))
+    _assert_headline_is(at, plan)
+    headers = [str(header.value) for header in at.subheader]
+    map_title = "The tour" if plan.scenario.kind == "roadshow" else "Seats by country"
+    assert {map_title, "Budget by month", "Risks", "About this scenario"} <= set(headers)
+    # The risks name the budget and the overrun chance the plan gives.
+    risks = " ".join(str(block.value) for block in at.markdown)
+    assert "Overrun:" in risks
+    assert f"{plan.scenario.currency} " in risks
 
 
 @pytest.mark.parametrize("name", [ACCELERATOR, ROADSHOW])
@@ -689,6 +704,32 @@ def test_the_downloads_follow_an_edit(library: Path, downloads: dict[str, Any]) 
     seats_csv = _downloaded(at, downloads, _csv_keys(at)["seats.csv"])
     assert seats_csv == expected.encode("utf-8")
     assert int(pd.read_csv(io.BytesIO(seats_csv))["seats"].sum()) == 60
+
+
+def test_plans_are_cached_on_the_canonical_form_and_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[tuple[str, int]] = []
+    real = cache.build_plan
+
+    def counting(scenario: Scenario, seed: int, draws: int) -> Plan:
+        made.append((scenario.name, seed))
+        return real(scenario, seed=seed, draws=draws)
+
+    monkeypatch.setattr(cache, "build_plan", counting)
+    st.cache_data.clear()
+    scenario = replace(_builtin(ACCELERATOR), {"simulation.draws": 200})
+    same = parse_scenario(dump_scenario(scenario))  # equal, but another object
+    first = cache.plan_for(scenario)
+    assert cache.plan_for(same).tables["seats"].equals(first.tables["seats"])
+    assert len(made) == 1
+    cache.plan_for(scenario, seed=scenario.simulation.seed + 1)
+    cache.plan_for(replace(scenario, {"cohort.seats": 79}))
+    assert len(made) == 3
+    # Bounded: after 32 other plans the first is made again.
+    for seats in range(40, 72):
+        cache.plan_for(replace(scenario, {"cohort.seats": seats}))
+    cache.plan_for(scenario)
+    assert made[-1] == (scenario.name, scenario.simulation.seed)
+    assert len(made) == 3 + 32 + 1
 
 
 @pytest.mark.parametrize(
