@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -27,6 +28,29 @@ def plan_for(scenario: Scenario, seed: int | None = None, draws: int | None = No
     seed = scenario.simulation.seed if seed is None else seed
     draws = scenario.simulation.draws if draws is None else draws
     return _plan(canonical_json(scenario), seed, draws)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _map_spec(canonical: str, seed: int, draws: int, _plan: Plan) -> dict[str, Any]:
+    # Imported here: Altair is not needed for the first page a server draws.
+    from app_support import charts
+
+    if _plan.scenario.kind == "roadshow":
+        chart = charts.us_tour_map(_plan.tables["stops"])
+    else:
+        chart = charts.world_map(_plan.tables["seats"])
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def map_spec(plan: Plan) -> dict[str, Any]:
+    """The plan's map (world or US tour) as a Vega-Lite spec, made once per plan.
+
+    The map's TopoJSON travels inside the spec, and Altair takes 0.4-0.7 s to build and
+    check a chart that large: on every rerun of the Allocation and Executive pages, before
+    this cache.
+    """
+    return _map_spec(canonical_json(plan.scenario), plan.seed, plan.draws, plan)
 
 
 SENSITIVITY_DRAWS = 2_000

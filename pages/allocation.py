@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import charts, layout, navigation
+from app_support.cache import map_spec
 from planning.allocation import allocate_seats
 from planning.plan import Plan, index_description
 from planning.scenario import canonical_json, parse_scenario
@@ -70,7 +71,7 @@ def _accelerator(plan: Plan) -> None:
             f"{scenario.cohort.weight_basis.replace('_', ' ')} "
             f"to the power {scenario.cohort.weight_exponent:g}."
         )
-        st.altair_chart(charts.world_map(seats), width="stretch")
+        st.vega_lite_chart(map_spec(plan), width="stretch")
         missing = charts.unmapped_regions(seats)
         if missing:
             st.caption(f"Too small for this map: {', '.join(missing)}.")
@@ -191,7 +192,7 @@ def _roadshow(plan: Plan) -> None:
     layout.headline(plan)
 
     st.subheader("The tour")
-    st.altair_chart(charts.us_tour_map(stops), width="stretch")
+    st.vega_lite_chart(map_spec(plan), width="stretch")
     first, last = stops.sort_values("order").iloc[[0, -1]]["city"].tolist()
     st.caption(f"The route runs from {first} to {last}; circles grow with expected attendees.")
     cells = st.columns(3)

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app_support import charts, layout, navigation, state
+from app_support.cache import map_spec
 from planning.plan import Plan
 
 navigation.inside_app()
@@ -102,17 +103,14 @@ def _roadshow_risks(plan: Plan) -> list[str]:
 def _map(plan: Plan) -> None:
     if plan.scenario.kind == "roadshow":
         st.subheader("The tour")
-        st.altair_chart(charts.us_tour_map(plan.tables["stops"]), width="stretch")
+        st.vega_lite_chart(map_spec(plan), width="stretch")
     else:
         # Side by side: a world map alone across a wide screen is drawn small (it keeps its
         # height), and the tracks are the other half of "who gets the seats".
         countries, tracks = st.columns([3, 2], gap="large")
         with countries:
             st.subheader("Seats by country")
-            st.altair_chart(
-                charts.world_map(plan.tables["seats"], value="seats", title="Seats"),
-                width="stretch",
-            )
+            st.vega_lite_chart(map_spec(plan), width="stretch")
         with tracks:
             st.subheader("Seats by track")
             st.altair_chart(charts.track_bars(plan.tables["tracks"]), width="stretch")
