@@ -144,6 +144,8 @@ def test_small_routes_against_brute_force(
     # Never worse than nearest neighbour alone, never better than the optimum, and the
     # bound never above the optimum: so the stated gap bounds the true gap.
     assert found.length_km <= found.nearest_neighbour_km + 1e-9
+    # ... and the nearest-neighbour length it reports is the greedy path's, walked here.
+    assert found.nearest_neighbour_km == pytest.approx(_greedy_length(distances, start), rel=1e-12)
     assert found.length_km >= best - 1e-9
     assert found.lower_bound_km <= best + 1e-9
     true_gap = (found.length_km - best) / best
@@ -151,6 +153,17 @@ def test_small_routes_against_brute_force(
     # 2-opt optimal: no reversal shortens it (checked move by move, not by the search).
     assert min(_reversal_lengths(distances, found.order)) >= found.length_km - 1e-9
     record_property("gap_to_optimum", true_gap)
+
+
+def _greedy_length(distances: np.ndarray, start: int) -> float:
+    """Length of the path that always goes to the nearest city not yet visited."""
+    here, left, total = start, set(range(len(distances))) - {start}, 0.0
+    while left:
+        step = min(left, key=lambda city: (distances[here, city], city))
+        total += float(distances[here, step])
+        here = step
+        left.remove(step)
+    return total
 
 
 def test_the_route_is_usually_optimal_on_small_instances() -> None:
