@@ -707,6 +707,13 @@ class Library:
             When the name is invalid, or the scenario or the version does not exist, saying
             what does.
         """
+        number, folder = self._resolve(name, version)
+        if folder is None:
+            return self._builtin_version(name)
+        return self._saved_version(name, number, folder)[0]
+
+    def _resolve(self, name: str, version: int | None) -> tuple[int, Path | None]:
+        """The version's number and its saved folder (None for a built-in), or StoreError."""
         if version is not None and (
             isinstance(version, bool) or not isinstance(version, int) or version < 1
         ):
@@ -714,19 +721,24 @@ class Library:
         if self.is_builtin(name):
             if version not in (None, 1):
                 raise StoreError(f"built-in scenario {name!r} has only version 1")
-            return self._builtin_version(name)
+            return 1, None
         folder = self._saved_path(name)
         numbers = _version_numbers(folder)
         if not numbers:
             raise self._missing(name)
         if version is None:
-            version = numbers[-1]
-        elif version not in numbers:
+            return numbers[-1], folder
+        if version not in numbers:
             raise StoreError(
                 f"no version {version} of scenario {name!r}; "
                 f"scenario {name!r} has versions {_ranges(numbers)}"
             )
-        return self._saved_version(name, version, folder)[0]
+        return version, folder
+
+    def _file(self, name: str, version: int | None) -> Path:
+        """The YAML file of a version, without reading it (see :meth:`_resolve`)."""
+        number, folder = self._resolve(name, version)
+        return self._builtin_path(name) if folder is None else folder / _version_file(number)
 
     def load(self, name: str, version: int | None = None) -> Scenario:
         """Load a version of a scenario; None means the latest.
@@ -738,7 +750,8 @@ class Library:
         ScenarioError
             When the file no longer parses (edited by hand); it names the file.
         """
-        return load_scenario(self.version(name, version).path)
+        # Straight to the file: version() would parse it once more for its summary.
+        return load_scenario(self._file(name, version))
 
     def load_text(self, name: str, version: int | None = None) -> str:
         """The YAML text of a version of a scenario, as stored; None means the latest.
@@ -750,7 +763,7 @@ class Library:
         ScenarioError
             When the file is not UTF-8 text.
         """
-        path = self.version(name, version).path
+        path = self._file(name, version)
         try:
             raw = path.read_bytes()
         except OSError as error:
